@@ -1,0 +1,179 @@
+"""The client: ``AirflowClient``, the entry point of the library."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Final
+
+import aiohttp
+from yarl import URL
+
+from ._http import API_PREFIXES, normalize_base_url
+from .auth import Auth
+from .errors import ClientNotOpen, UsageError
+from .resources import (
+    ConnectionResource,
+    DAGResource,
+    DAGRunResource,
+    MonitoringResource,
+    PoolResource,
+    TaskInstanceResource,
+    VariableResource,
+    XComResource,
+)
+from .retry import NO_RETRY, RetryPolicy
+from .transport import ClientStats, Transport
+
+__all__ = ["DEFAULT_MAX_CONCURRENCY", "DEFAULT_TIMEOUT", "AirflowClient"]
+
+#: Requests in flight at most, by default. Airflow 2's webserver runs 4 sync workers.
+DEFAULT_MAX_CONCURRENCY: Final = 16
+#: Seconds per attempt, by default.
+DEFAULT_TIMEOUT: Final = 30.0
+#: Largest response accepted by default (bytes).
+DEFAULT_MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
+
+_SUPPORTED_VERSIONS = ("v1",)
+
+
+class AirflowClient:
+    """An asyncio client for one Airflow server's REST API.
+
+    Use it as an async context manager::
+
+        async with AirflowClient("http://127.0.0.1:8080", auth=SessionAuth("admin", "admin")) as af:
+            async for run in af.dag_runs.list("~"):
+                print(run.dag_run_id)
+
+    Args:
+        base_url: The server root, e.g. ``http://127.0.0.1:8080``; the client adds
+            ``/api/v1``. A URL that already ends in ``/api/v1`` is accepted.
+        auth: How to authenticate: :class:`~airflow_async.auth.BasicAuth`,
+            :class:`~airflow_async.auth.SessionAuth` or :class:`~airflow_async.auth.BearerToken`.
+        max_concurrency: Requests in flight at most, across everything this client does.
+        timeout: Seconds per attempt (or an ``aiohttp.ClientTimeout``).
+        retry: The retry policy; ``None`` disables retries.
+        session: An aiohttp session to borrow; it is never closed by the client. By
+            default the client creates its own on entry and closes it on exit.
+        api_version: The API version; ``"v1"`` (Airflow 2.x).
+        max_response_bytes: Largest response body accepted; ``None`` for no limit.
+
+    Attributes:
+        dags, dag_runs, task_instances, xcom, variables, pools, connections, monitoring:
+            The resource groups.
+    """
+
+    def __init__(
+        self,
+        base_url: str | URL,
+        *,
+        auth: Auth,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        timeout: float | aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - frozen, shared safely
+        session: aiohttp.ClientSession | None = None,
+        api_version: str = "v1",
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
+        if api_version not in API_PREFIXES:
+            raise UsageError(f"api_version must be one of {sorted(API_PREFIXES)}, got {api_version!r}")
+        if api_version not in _SUPPORTED_VERSIONS:
+            raise UsageError(
+                f"api_version {api_version!r} (Airflow 3) is not supported yet; use 'v1' with Airflow 2.x"
+            )
+        if not isinstance(auth, Auth):
+            raise UsageError(
+                f"auth must be an Auth such as BasicAuth('user', 'password'), got {type(auth).__name__}"
+            )
+        if not isinstance(max_concurrency, int) or isinstance(max_concurrency, bool) or max_concurrency < 1:
+            raise UsageError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
+        if isinstance(timeout, aiohttp.ClientTimeout):
+            self._timeout = timeout
+        elif isinstance(timeout, int | float) and timeout > 0:
+            self._timeout = aiohttp.ClientTimeout(total=float(timeout))
+        else:
+            raise UsageError(f"timeout must be seconds > 0 or an aiohttp.ClientTimeout, got {timeout!r}")
+        if max_response_bytes is not None and max_response_bytes < 1:
+            raise UsageError(f"max_response_bytes must be None or >= 1, got {max_response_bytes!r}")
+        self.base_url = normalize_base_url(base_url, api_version)
+        self.api_version = api_version
+        self.auth = auth
+        self.max_concurrency = max_concurrency
+        self.retry = retry if retry is not None else NO_RETRY
+        self.max_response_bytes = max_response_bytes
+        self._borrowed = session
+        self._transport: Transport | None = None
+        self._stats = ClientStats()
+
+        self.dags = DAGResource(self)
+        self.dag_runs = DAGRunResource(self)
+        self.task_instances = TaskInstanceResource(self)
+        self.xcom = XComResource(self)
+        self.variables = VariableResource(self)
+        self.pools = PoolResource(self)
+        self.connections = ConnectionResource(self)
+        self.monitoring = MonitoringResource(self)
+
+    @property
+    def api_prefix(self) -> str:
+        """The path prefix of the client's API version (``/api/v1``)."""
+        return API_PREFIXES[self.api_version]
+
+    @property
+    def transport(self) -> Transport:
+        """The open transport; raises :class:`ClientNotOpen` outside ``async with``."""
+        if self._transport is None:
+            raise ClientNotOpen(
+                "the client is not open: use it inside 'async with AirflowClient(...) as client:'"
+            )
+        return self._transport
+
+    @property
+    def stats(self) -> ClientStats:
+        """Counters of requests sent, retries, failures and bytes (kept after the client closes)."""
+        return self._transport.stats if self._transport is not None else self._stats
+
+    async def __aenter__(self) -> AirflowClient:
+        if self._transport is not None:
+            raise UsageError("the client is already open; enter it once")
+        session = self._borrowed
+        if session is None:
+            session = aiohttp.ClientSession(
+                cookie_jar=aiohttp.DummyCookieJar(),
+                connector=aiohttp.TCPConnector(limit=max(100, self.max_concurrency * 2)),
+            )
+        elif session.closed:
+            raise UsageError("the session passed to AirflowClient is closed")
+        self._transport = Transport(
+            base_url=self.base_url,
+            api_prefix=self.api_prefix,
+            auth=self.auth,
+            session=session,
+            max_concurrency=self.max_concurrency,
+            timeout=self._timeout,
+            retry=self.retry,
+            max_response_bytes=self.max_response_bytes,
+        )
+        self._transport.stats = self._stats
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the client's own session (a borrowed one stays open)."""
+        transport, self._transport = self._transport, None
+        if transport is not None and self._borrowed is None:
+            await transport.session.close()
+
+    def __repr__(self) -> str:
+        state = "open" if self._transport is not None else "closed"
+        return (
+            f"AirflowClient({str(self.base_url)!r}, auth={self.auth!r}, api_version={self.api_version!r}, "
+            f"max_concurrency={self.max_concurrency}, {state})"
+        )

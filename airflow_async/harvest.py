@@ -1,0 +1,312 @@
+"""XCom harvesting: list every matching entry, fetch every value concurrently, stream results.
+
+The harvest is a pipeline. The XCom listing is read a few pages ahead while the
+values of entries already listed are being fetched, so the first values arrive
+before the listing ends and memory is bounded by the concurrency and the page
+size, not by the number of entries. v1 listings carry no run id: the harvest maps
+``(dag_id, execution_date)`` to ``dag_run_id`` from a DAG-run listing made
+alongside, never by guessing the id's format.
+
+Nothing is lost silently: every listed entry ends as exactly one
+:class:`HarvestResult`, either with its value or with the error that stopped it,
+so at the end ``listed == delivered + failed`` (plus ``cancelled`` when the
+consumer stopped early).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import attrs
+
+from .errors import AirflowError, HarvestAborted, RunNotFound, TransportError, UsageError
+from .fanout import FanOut, bounded_map, read_ahead
+from .models import XCom, XComEntry
+from .resources._base import check_id, check_map_index
+
+if TYPE_CHECKING:
+    from .client import AirflowClient
+
+__all__ = ["Harvest", "HarvestResult", "HarvestStats"]
+
+log = logging.getLogger("airflow_async")
+
+
+@attrs.frozen(kw_only=True)
+class HarvestResult:
+    """The outcome for one listed XCom entry: its value, or the error that stopped it.
+
+    Attributes:
+        entry: The listed entry, with ``dag_run_id`` filled in when it was found.
+        value: The fetched XCom (``None`` on failure).
+        error: The error after retries (``None`` on success).
+    """
+
+    entry: XComEntry
+    value: XCom | None = None
+    error: AirflowError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the value was fetched."""
+        return self.error is None
+
+
+@attrs.define(kw_only=True)
+class HarvestStats:
+    """Counts of a harvest, readable while it runs and after.
+
+    Invariant once the harvest ends: ``listed == delivered + failed + cancelled``.
+    """
+
+    listed: int = 0
+    delivered: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    runs_mapped: int = 0
+    run_map_refreshes: int = 0
+    started: float = attrs.field(factory=time.monotonic)
+    finished: float | None = None
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the harvest started (until it finished)."""
+        return (self.finished or time.monotonic()) - self.started
+
+    @property
+    def balanced(self) -> bool:
+        """Whether every listed entry is accounted for."""
+        return self.listed == self.delivered + self.failed + self.cancelled
+
+
+class _RunMap:
+    """``(dag_id, execution_date) -> dag_run_id``, built from DAG-run listings."""
+
+    def __init__(self, client: AirflowClient, dag_id: str, stats: HarvestStats) -> None:
+        self._client = client
+        self._dag_id = dag_id
+        self._stats = stats
+        self._map: dict[tuple[str, datetime], str] = {}
+        self._refreshed: set[str] = set()
+        self._lock = asyncio.Lock()
+        self._ready: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._ready = asyncio.ensure_future(self._load(self._dag_id))
+
+    async def close(self) -> None:
+        if self._ready is not None and not self._ready.done():
+            self._ready.cancel()
+            await asyncio.gather(self._ready, return_exceptions=True)
+
+    async def _load(self, dag_id: str) -> None:
+        async for run in self._client.dag_runs.list(dag_id, concurrent=True):
+            date = run.execution_date or run.logical_date
+            if date is not None:
+                self._map[(run.dag_id, date)] = run.dag_run_id
+        self._stats.runs_mapped = len(self._map)
+
+    async def resolve(self, entry: XComEntry) -> str:
+        assert self._ready is not None
+        await asyncio.shield(self._ready)
+        if entry.execution_date is None:
+            raise RunNotFound(f"XCom entry {entry.natural_key} has no execution_date to find its run by")
+        found = self._map.get((entry.dag_id, entry.execution_date))
+        if found is not None:
+            return found
+        async with self._lock:  # a run created after the map was built: list that DAG's runs once
+            if entry.dag_id not in self._refreshed:
+                self._refreshed.add(entry.dag_id)
+                self._stats.run_map_refreshes += 1
+                await self._load(entry.dag_id)
+        found = self._map.get((entry.dag_id, entry.execution_date))
+        if found is None:
+            raise RunNotFound(
+                f"no DAG run of {entry.dag_id!r} has execution_date {entry.execution_date.isoformat()} "
+                "(the run may have been deleted after the XCom listing)"
+            )
+        return found
+
+
+class Harvest(AsyncIterator[HarvestResult]):
+    """A running harvest; made by ``client.xcom.harvest(...)``.
+
+    Iterate it to receive a :class:`HarvestResult` per listed entry, in the order
+    the values arrive. Use ``async with`` so that stopping early cancels the
+    requests in flight::
+
+        async with client.xcom.harvest("~") as harvest:
+            async for result in harvest:
+                if result.ok:
+                    print(result.entry.key, result.value.value)
+        print(harvest.stats)
+
+    Args:
+        client: An open client.
+        dag_id, dag_run_id, task_id: What to list (``~`` for all).
+        keys: Only these XCom keys (one listing per key).
+        map_index: Only this map index.
+        deserialize, stringify: Passed to each value fetch; see ``xcom.get``.
+        concurrency: Value fetches in flight; defaults to the client's ``max_concurrency``.
+        abort_after: Stop with :class:`~airflow_async.errors.HarvestAborted` after this many
+            consecutive transport failures (the server looks down). ``None`` never aborts.
+    """
+
+    def __init__(
+        self,
+        client: AirflowClient,
+        *,
+        dag_id: str = "~",
+        dag_run_id: str = "~",
+        task_id: str = "~",
+        keys: Sequence[str] | None = None,
+        map_index: int | None = None,
+        deserialize: bool = False,
+        stringify: bool = False,
+        concurrency: int | None = None,
+        abort_after: int | None = 64,
+    ) -> None:
+        check_id("dag_id", dag_id, wildcard=True)
+        check_id("dag_run_id", dag_run_id, wildcard=True)
+        check_id("task_id", task_id, wildcard=True)
+        check_map_index(map_index)
+        if keys is not None:
+            if isinstance(keys, str):
+                raise UsageError(f"keys takes a list of keys, e.g. [{keys!r}], not a string")
+            if not keys:
+                raise UsageError("keys is an empty list, which would harvest nothing: pass None for all keys")
+            for key in keys:
+                check_id("key", key)
+        if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
+            raise UsageError(f"concurrency must be an int >= 1, got {concurrency!r}")
+        if abort_after is not None and abort_after < 1:
+            raise UsageError(f"abort_after must be None or >= 1, got {abort_after!r}")
+        self._client = client
+        self.dag_id, self.dag_run_id, self.task_id = dag_id, dag_run_id, task_id
+        self.keys = list(keys) if keys is not None else None
+        self.map_index = map_index
+        self.deserialize = deserialize
+        self.stringify = stringify
+        self.concurrency = concurrency or client.max_concurrency
+        self.abort_after = abort_after
+        self.stats = HarvestStats()
+        self._runs: _RunMap | None = None
+        self._fanout: FanOut[XComEntry, HarvestResult] | None = None
+        self._consecutive_transport_failures = 0
+        self._finished = False
+
+    async def _entries(self) -> AsyncIterator[XComEntry]:
+        keys: list[str | None] = [*self.keys] if self.keys else [None]
+        for key in keys:
+            async for entry in self._client.xcom.list(
+                self.dag_id, self.dag_run_id, self.task_id, map_index=self.map_index, xcom_key=key
+            ):
+                self.stats.listed += 1
+                yield entry
+
+    async def _fetch(self, entry: XComEntry) -> HarvestResult:
+        try:
+            run_id = entry.dag_run_id or self.dag_run_id
+            if run_id == "~":
+                assert self._runs is not None
+                run_id = await self._runs.resolve(entry)
+            entry = attrs.evolve(entry, dag_run_id=run_id)
+            value = await self._client.xcom.get(
+                entry.dag_id,
+                run_id,
+                entry.task_id,
+                entry.key,
+                map_index=entry.map_index,
+                deserialize=self.deserialize,
+                stringify=self.stringify,
+            )
+        except AirflowError as exc:
+            return HarvestResult(entry=entry, error=exc)
+        return HarvestResult(entry=entry, value=value)
+
+    def __aiter__(self) -> Harvest:
+        return self
+
+    async def __anext__(self) -> HarvestResult:
+        if self._finished:
+            raise StopAsyncIteration
+        if self._fanout is None:
+            self._start()
+        assert self._fanout is not None
+        try:
+            result = await anext(self._fanout)
+        except StopAsyncIteration:
+            await self._finish()
+            raise
+        except BaseException:
+            await self.aclose()
+            raise
+        self._account(result)
+        return result
+
+    def _start(self) -> None:
+        if self.dag_run_id == "~":
+            self._runs = _RunMap(self._client, self.dag_id, self.stats)
+            self._runs.start()
+        entries = read_ahead(self._entries(), size=max(200, 2 * self.concurrency))
+        self._fanout = bounded_map(self._fetch, entries, limit=self.concurrency)
+
+    def _account(self, result: HarvestResult) -> None:
+        if result.ok:
+            self.stats.delivered += 1
+            self._consecutive_transport_failures = 0
+            return
+        self.stats.failed += 1
+        if isinstance(result.error, TransportError):
+            self._consecutive_transport_failures += 1
+            if self.abort_after is not None and self._consecutive_transport_failures >= self.abort_after:
+                self._abort(result.error)
+        else:
+            self._consecutive_transport_failures = 0
+
+    def _abort(self, last: AirflowError) -> None:
+        raise HarvestAborted(
+            f"harvest stopped after {self._consecutive_transport_failures} consecutive transport "
+            f"failures; the server looks down (last error: {last}). Delivered {self.stats.delivered}, "
+            f"failed {self.stats.failed} of {self.stats.listed} listed",
+            stats=self.stats,
+        )
+
+    async def _finish(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        if self._fanout is not None:
+            await self._fanout.aclose()
+        if self._runs is not None:
+            await self._runs.close()
+        self.stats.cancelled = self.stats.listed - self.stats.delivered - self.stats.failed
+        self.stats.finished = time.monotonic()
+        if self.stats.cancelled:
+            log.info("harvest stopped early: %d listed entries were not fetched", self.stats.cancelled)
+
+    async def aclose(self) -> None:
+        """Stop the harvest and cancel the requests in flight."""
+        await self._finish()
+
+    async def __aenter__(self) -> Harvest:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def collect(self) -> list[HarvestResult]:
+        """Run the whole harvest and return every result (holds them all in memory)."""
+        async with self:
+            return [r async for r in self]

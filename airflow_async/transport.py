@@ -1,0 +1,329 @@
+"""The transport: the one place that sends requests.
+
+It owns the aiohttp session (or borrows the caller's), holds the concurrency
+semaphore for each attempt (and releases it while backing off), applies the
+per-attempt timeout, runs the retry policy through tenacity, lets the auth scheme
+log in and re-authenticate, and counts what it did in :class:`ClientStats`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import aiohttp
+import attrs
+from tenacity import AsyncRetrying, RetryCallState, stop_never
+from yarl import URL
+
+from ._http import QueryValue, build_url, decode_response
+from .auth import Auth, RawResponse
+from .errors import (
+    AirflowError,
+    APIError,
+    ConnectError,
+    RequestTimeout,
+    ResponseTooLarge,
+    TransportError,
+)
+from .retry import RetryBudget, RetryDecision, RetryPolicy
+
+__all__ = ["ClientStats", "Transport"]
+
+log = logging.getLogger("airflow_async")
+
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+@attrs.define(kw_only=True)
+class ClientStats:
+    """Counters a user can read after a run (``client.stats``).
+
+    Attributes:
+        requests: HTTP requests sent (every attempt, logins included).
+        retries: Attempts that were retried after a failure.
+        failures: Requests that ended in an error after all retries.
+        reauths: Requests repeated after the auth scheme logged in again.
+        bytes_sent: Request body bytes sent.
+        bytes_received: Response body bytes received.
+        budget_exhausted: Retries refused because the retry budget was empty.
+    """
+
+    requests: int = 0
+    retries: int = 0
+    failures: int = 0
+    reauths: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    budget_exhausted: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        """The counters as a plain dict."""
+        return attrs.asdict(self)
+
+
+@attrs.define
+class _RequestState:
+    server_errors: int = 0
+    decision: RetryDecision = attrs.field(factory=lambda: RetryDecision(retry=False))
+
+
+class Transport:
+    """Sends requests to one Airflow server. Created and owned by ``AirflowClient``.
+
+    Args:
+        base_url: The server root.
+        api_prefix: ``/api/v1`` or ``/api/v2``.
+        auth: The authentication scheme.
+        session: An open aiohttp session (owned by the client or borrowed).
+        max_concurrency: Requests in flight at most.
+        timeout: Per-attempt timeout.
+        retry: The retry policy.
+        max_response_bytes: Largest response body accepted (``None``: no limit).
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: URL,
+        api_prefix: str,
+        auth: Auth,
+        session: aiohttp.ClientSession,
+        max_concurrency: int,
+        timeout: aiohttp.ClientTimeout,
+        retry: RetryPolicy,
+        max_response_bytes: int | None,
+    ) -> None:
+        self.base_url = base_url
+        self.api_prefix = api_prefix
+        self.auth = auth
+        self.session = session
+        self.max_concurrency = max_concurrency
+        self.semaphore = asyncio.Semaphore(max_concurrency)
+        self.timeout = timeout
+        self.retry = retry
+        self.budget = RetryBudget(retry.budget) if retry.budget is not None else None
+        self.max_response_bytes = max_response_bytes
+        self.stats = ClientStats()
+
+    def url(self, segments: Sequence[str | int], params: Mapping[str, QueryValue] | None = None) -> URL:
+        """The full URL of an API path given as segments."""
+        url: URL = build_url(self.base_url, self.api_prefix, segments, params)
+        return url
+
+    async def request(
+        self,
+        method: str,
+        segments: Sequence[str | int],
+        *,
+        params: Mapping[str, QueryValue] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send an API request and return its decoded JSON body.
+
+        Args:
+            method: HTTP method.
+            segments: Path segments after the API prefix, each encoded separately.
+            params: Query parameters (see :func:`~airflow_async._http.encode_query`).
+            json: A JSON body.
+            idempotent: Whether the request is safe to repeat; by default GET, PUT and
+                DELETE are, POST and PATCH are not. Read-only POST listings pass True.
+
+        Raises:
+            APIError: The server answered an error status (after retries).
+            TransportError: No response (after retries).
+            DecodeError: The body was not the JSON the API promises.
+        """
+        method = method.upper()
+        url = self.url(segments, params)
+        body = None if json is None else jsonlib.dumps(json).encode()
+        safe = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
+        try:
+            if not self.retry.enabled:
+                return await self._attempt(method, url, body)
+            return await self._retrying(method, url, safe)(self._attempt, method, url, body)
+        except AirflowError:
+            self.stats.failures += 1
+            raise
+
+    def _retrying(self, method: str, url: URL, idempotent: bool) -> AsyncRetrying:
+        policy, budget, stats = self.retry, self.budget, self.stats
+        state = _RequestState()
+
+        def should_retry(rs: RetryCallState) -> bool:
+            exc = rs.outcome.exception() if rs.outcome is not None else None
+            if not isinstance(exc, AirflowError):
+                return False  # success, cancellation or a bug: never retried
+            if isinstance(exc, APIError) and exc.status == 500:
+                state.server_errors += 1
+            decision = policy.decide(
+                exc,
+                attempt=rs.attempt_number,
+                server_errors=state.server_errors,
+                idempotent=idempotent,
+            )
+            if decision.retry and budget is not None and not budget.try_spend(exc):
+                stats.budget_exhausted += 1
+                log.warning(
+                    "not retrying %s %s (%s): the retry budget is spent; the server looks down",
+                    method,
+                    url.raw_path,
+                    decision.reason,
+                )
+                return False
+            state.decision = decision
+            return bool(decision.retry)
+
+        def wait(rs: RetryCallState) -> float:
+            return float(max(policy.backoff(rs.attempt_number), state.decision.min_wait))
+
+        def before_sleep(rs: RetryCallState) -> None:
+            stats.retries += 1
+            exc = rs.outcome.exception() if rs.outcome is not None else None
+            log.warning(
+                "retrying %s %s after %s (attempt %d of %d, waiting %.2fs): %s",
+                method,
+                url.raw_path,
+                state.decision.reason,
+                rs.attempt_number,
+                policy.max_attempts,
+                rs.upcoming_sleep,
+                exc,
+            )
+
+        return AsyncRetrying(
+            retry=should_retry,
+            wait=wait,
+            stop=stop_never,
+            before_sleep=before_sleep,
+            reraise=True,
+            sleep=asyncio.sleep,
+        )
+
+    async def _attempt(self, method: str, url: URL, body: bytes | None) -> Any:
+        auth = self.auth
+        await auth.prepare(self)
+        reauthed = False
+        while True:
+            generation = auth.generation
+            headers = {"Accept": "application/json", **auth.headers()}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            async with self.semaphore:
+                status, resp_headers, data, _ = await self._send(method, url, headers, body)
+            if status in (401, 403) and not reauthed:
+                if await auth.on_unauthorized(self, status, generation):
+                    reauthed = True
+                    self.stats.reauths += 1
+                    continue
+            if status not in (401, 403):
+                auth.on_success()
+            return decode_response(status=status, headers=resp_headers, body=data, method=method, url=url)
+
+    async def _send(
+        self,
+        method: str,
+        url: URL,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        *,
+        form: Mapping[str, str] | None = None,
+        allow_redirects: bool = True,
+    ) -> tuple[int, Mapping[str, str], bytes, Mapping[str, Any]]:
+        stats = self.stats
+        stats.requests += 1
+        if body is not None:
+            stats.bytes_sent += len(body)
+        started = time.monotonic()
+        try:
+            async with self.session.request(
+                method,
+                url,
+                headers=headers,
+                data=body if form is None else form,
+                timeout=self.timeout,
+                allow_redirects=allow_redirects,
+            ) as resp:
+                data = await self._read_body(method, url, resp)
+                status, resp_headers, cookies = resp.status, resp.headers, resp.cookies
+        except AirflowError:
+            raise
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            raise RequestTimeout(
+                f"no complete response within {self.timeout.total}s ({type(exc).__name__}); "
+                "raise timeout= or lower max_concurrency if the server is overloaded",
+                method=method,
+                url=url,
+            ) from None
+        except aiohttp.ClientConnectorError as exc:
+            raise ConnectError(
+                f"cannot connect to {url.host}:{url.port}: {exc.os_error or exc}; "
+                "is the server running and is base_url right?",
+                method=method,
+                url=url,
+            ) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise TransportError(f"{type(exc).__name__}: {exc}", method=method, url=url) from None
+        stats.bytes_received += len(data)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %s -> %d (%d bytes, %.3fs)",
+                method,
+                url.raw_path_qs,
+                status,
+                len(data),
+                time.monotonic() - started,
+            )
+        return status, resp_headers, data, cookies
+
+    async def _read_body(self, method: str, url: URL, resp: aiohttp.ClientResponse) -> bytes:
+        limit = self.max_response_bytes
+        if limit is None:
+            return await resp.read()
+        if resp.content_length is not None and resp.content_length > limit:
+            raise ResponseTooLarge(
+                f"the response has {resp.content_length} bytes, more than max_response_bytes="
+                f"{limit}; raise max_response_bytes to accept it",
+                method=method,
+                url=url,
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(1 << 16):
+            size += len(chunk)
+            if size > limit:
+                raise ResponseTooLarge(
+                    f"the response exceeded max_response_bytes={limit}; raise it to accept it",
+                    method=method,
+                    url=url,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    # -- AuthContext -----------------------------------------------------------------------
+
+    async def raw_request(
+        self,
+        method: str,
+        url: URL,
+        *,
+        headers: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> RawResponse:
+        """Send one request for an auth scheme: no auth, no retries, no redirects."""
+        async with self.semaphore:
+            status, resp_headers, body, cookies = await self._send(
+                method, url, dict(headers or {}), None, form=data, allow_redirects=False
+            )
+        return RawResponse(
+            status=status,
+            headers=dict(resp_headers),
+            body=body,
+            cookies={name: morsel.value for name, morsel in cookies.items()},
+            url=url,
+        )
