@@ -1,0 +1,43 @@
+# airflow-async: the two commands are `make test` and `make demo`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install lint test unit integration demo bench bench-quick clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check airflow_async tests benchmarks examples
+	$(BIN)/ruff format --check airflow_async tests benchmarks examples
+	$(BIN)/mypy --strict airflow_async
+
+# Unit tests, then the integration suite against a real Airflow 2.11.2 that the
+# harness installs (into .cache/, its own virtualenv), starts on 127.0.0.1 and stops.
+test: lint
+	$(BIN)/python -m pytest -p no:cacheprovider -q
+
+unit: install
+	$(BIN)/python -m pytest -q tests/unit tests/fakes
+
+integration: install
+	$(BIN)/python -m pytest -q tests/integration
+
+demo: install
+	$(BIN)/python -m tests.harness.demo
+
+bench: install
+	$(BIN)/python -m benchmarks.run
+
+bench-quick: install
+	$(BIN)/python -m benchmarks.run --quick
+
+clean:
+	rm -rf $(VENV) .cache .mypy_cache .pytest_cache .ruff_cache
