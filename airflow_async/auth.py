@@ -11,6 +11,7 @@ Secrets never appear in ``repr()``, logs or error messages.
 from __future__ import annotations
 
 import asyncio
+import base64
 import html
 import logging
 import re
@@ -19,7 +20,6 @@ from collections.abc import Mapping
 from http.cookies import SimpleCookie
 from typing import Protocol
 
-import aiohttp
 import attrs
 from yarl import URL
 
@@ -116,7 +116,8 @@ class BasicAuth(Auth):
         _check_text("username", username, "BasicAuth")
         _check_text("password", password, "BasicAuth")
         self.username = username
-        self._header = {"Authorization": aiohttp.BasicAuth(username, password).encode()}
+        token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+        self._header = {"Authorization": f"Basic {token}"}
 
     def headers(self) -> Mapping[str, str]:
         """The ``Authorization: Basic ...`` header."""

@@ -12,7 +12,7 @@ import asyncio
 import json as jsonlib
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -109,6 +109,8 @@ class Transport:
         self.budget = RetryBudget(retry.budget) if retry.budget is not None else None
         self.max_response_bytes = max_response_bytes
         self.stats = ClientStats()
+        #: How the transport waits between attempts (replaceable in tests).
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def url(self, segments: Sequence[str | int], params: Mapping[str, QueryValue] | None = None) -> URL:
         """The full URL of an API path given as segments."""
@@ -202,7 +204,7 @@ class Transport:
             stop=stop_never,
             before_sleep=before_sleep,
             reraise=True,
-            sleep=asyncio.sleep,
+            sleep=self.sleep,
         )
 
     async def _attempt(self, method: str, url: URL, body: bytes | None) -> Any:
