@@ -1,0 +1,1110 @@
+"""A fake Airflow 2.x (v1 REST API) server that misbehaves on purpose.
+
+It serves a deterministic, lazily computed data set (:mod:`tests.fakes.fault_data`)
+through the read endpoints a harvesting client needs, plus a few write endpoints,
+form login and Basic auth, and injects faults configured by :class:`FaultRule`
+(:mod:`tests.fakes.fault_rules`).  With no fault configured it is a fast in-memory
+stub, usable from another process through the CLI::
+
+    python -m tests.fakes.fault_server --port 0 --entries 10000 [--no-auth]
+
+which prints ``{"url": ..., "pid": ..., "entries": ...}`` on one line once ready and
+serves until SIGTERM/SIGINT.  In-process, use :func:`start_fault_server`::
+
+    async with start_fault_server() as srv:
+        srv.faults.add(FaultRule(kind="status", status=503, times=1))
+        ...  # talk to srv.url
+        assert srv.stats.faults["status_503"] > 0
+
+Paths are split on the raw request target and each segment is percent-decoded on
+its own, so ``%2F`` inside a key is a ``/`` in the key, ``%25`` a ``%``, and a ``+``
+stays a ``+``.  Only ever binds 127.0.0.1.
+
+Control endpoints (no auth): ``GET|POST /_control/faults`` (``POST`` replaces the
+:class:`FaultConfig`, or appends its rules with ``"append": true``),
+``GET|POST /_control/config`` (scalar :class:`ServerConfig` fields),
+``POST /_control/reset``, ``POST /_control/expire_sessions``, ``GET /_control/stats``,
+``GET /_control/data``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import dataclasses
+import datetime as dt
+import hashlib
+import html
+import http
+import json
+import os
+import secrets
+import signal
+import weakref
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Final
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from tests.fakes.fault_data import (
+    JSON,
+    DataSet,
+    DataSpec,
+    XComFilter,
+    XComRef,
+    xcom_value,
+)
+from tests.fakes.fault_rules import FaultConfig, FaultRule, Faults, Stats
+
+__all__ = [
+    "CONFIG_KEY",
+    "DATA_KEY",
+    "FAULTS_KEY",
+    "STATS_KEY",
+    "DataSet",
+    "DataSpec",
+    "FaultConfig",
+    "FaultRule",
+    "FaultServer",
+    "Faults",
+    "ServerConfig",
+    "Stats",
+    "create_app",
+    "main",
+    "start_fault_server",
+    "xcom_value",
+]
+
+HOST: Final = "127.0.0.1"
+ERROR_TYPE_BASE: Final = (
+    "https://airflow.apache.org/docs/apache-airflow/2.11.2/stable-rest-api-ref.html#section/Errors/"
+)
+PROBLEM_JSON: Final = "application/problem+json"
+WRITE_ROUTES: Final = frozenset(
+    {"dag_run_trigger", "variable_create", "variable_patch", "variable_delete"}
+)
+PUBLIC_ROUTES: Final = frozenset(
+    {
+        "health",
+        "version",
+        "login",
+        "login_page",
+        "login_redirect",
+        "home",
+        "not_found",
+        "method_not_allowed",
+    }
+)
+
+
+@dataclass
+class ServerConfig:
+    """Static-ish server behaviour; scalar fields can be changed via ``/_control/config``."""
+
+    auth: bool = True
+    username: str = "admin"
+    password: str = "admin"
+    viewer_username: str | None = "viewer"
+    viewer_password: str = "viewer"
+    max_page_limit: int = 100
+    fallback_page_limit: int = 100
+    echo_unknown: bool = False
+    xcom_deserialize_enabled: bool = False
+    listing_unknown_404: bool = True
+    login_csrf_cookie_required: bool = True
+    login_failure_redirect: bool = False
+    faults: FaultConfig = field(default_factory=FaultConfig)
+
+
+class _Problem(Exception):
+    def __init__(
+        self, status: int, title: str, detail: str | None = None, kind: str | None = None
+    ) -> None:
+        super().__init__(title)
+        self.status, self.title, self.detail = status, title, detail
+        self.kind = kind or {
+            400: "BadRequest",
+            401: "Unauthenticated",
+            403: "PermissionDenied",
+            404: "NotFound",
+            409: "AlreadyExists",
+        }.get(status, "Unknown")
+
+
+def _dumps(obj: object) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def _json(obj: object, status: int = 200) -> web.Response:
+    return web.Response(body=_dumps(obj), status=status, content_type="application/json")
+
+
+def _problem_response(
+    status: int,
+    title: str,
+    detail: str | None,
+    type_: str,
+    instance: str,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    body = {"detail": detail, "instance": instance, "status": status, "title": title, "type": type_}
+    return web.Response(
+        body=_dumps(body), status=status, content_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def _login_html(csrf: str, error: str | None = None) -> str:
+    alert = f'<div class="alert alert-danger">{html.escape(error)}</div>' if error else ""
+    return (
+        "<!DOCTYPE html><html><head><title>Sign In - Airflow</title></head><body>"
+        f'{alert}<form method="post" action="/login/" name="login">'
+        f'<input id="csrf_token" name="csrf_token" type="hidden" value="{csrf}">'
+        '<input id="username" name="username" type="text">'
+        '<input id="password" name="password" type="password">'
+        '<input class="btn btn-primary" type="submit" value="Sign In"></form></body></html>'
+    )
+
+
+def _html(text: str, status: int = 200) -> web.Response:
+    return web.Response(text=text, status=status, content_type="text/html")
+
+
+def _resolve(method: str, segs: list[str]) -> tuple[str, tuple[str, ...]]:
+    """Map a method and decoded path segments to ``(route name, path args)``."""
+    table: dict[str, str]
+    args: tuple[str, ...] = ()
+    match segs:
+        case ["api", "v1", *rest]:
+            pass
+        case ["login", ""]:
+            return {"GET": "login_page", "POST": "login"}.get(method, "method_not_allowed"), ()
+        case ["login"]:
+            return "login_redirect", ()
+        case ["home"] | [""]:
+            return "home", ()
+        case _:
+            return "not_found", ()
+    match rest:
+        case ["health"]:
+            table = {"GET": "health"}
+        case ["version"]:
+            table = {"GET": "version"}
+        case ["dags"]:
+            table = {"GET": "dags_list"}
+        case ["dags", d]:
+            table, args = {"GET": "dag_get"}, (d,)
+        case ["dags", d, "dagRuns"]:
+            table, args = {"GET": "dag_runs_list", "POST": "dag_run_trigger"}, (d,)
+        case ["dags", "~", "dagRuns", "list"] if method == "POST":
+            table = {"POST": "dag_runs_batch"}
+        case ["dags", d, "dagRuns", r]:
+            table, args = {"GET": "dag_run_get"}, (d, r)
+        case ["dags", d, "dagRuns", r, "taskInstances"]:
+            table, args = {"GET": "task_instances_list"}, (d, r)
+        case ["dags", d, "dagRuns", r, "taskInstances", t]:
+            table, args = {"GET": "task_instance_get"}, (d, r, t, "-1")
+        case ["dags", d, "dagRuns", r, "taskInstances", t, "xcomEntries"]:
+            table, args = {"GET": "xcom_list"}, (d, r, t)
+        case ["dags", d, "dagRuns", r, "taskInstances", t, m]:
+            table, args = {"GET": "task_instance_get"}, (d, r, t, m)
+        case ["dags", d, "dagRuns", r, "taskInstances", t, "xcomEntries", k]:
+            table, args = {"GET": "xcom_get"}, (d, r, t, k)
+        case ["_echo", "dags", d, "dagRuns", r, "taskInstances", t, "xcomEntries", k]:
+            table, args = {"GET": "xcom_echo"}, (d, r, t, k)
+        case ["variables"]:
+            table = {"GET": "variables_list", "POST": "variable_create"}
+        case ["variables", k]:
+            table = {"GET": "variable_get", "PATCH": "variable_patch", "DELETE": "variable_delete"}
+            args = (k,)
+        case _:
+            return "not_found", ()
+    return table.get(method, "method_not_allowed"), args
+
+
+@dataclass(slots=True)
+class _Ctx:
+    request: web.Request
+    route: str
+    args: tuple[str, ...]
+    path: str
+    clamp: int | None = None
+    mutations: list[FaultRule] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Session:
+    role: str | None
+    csrf: str
+    requests: int = 0
+
+
+def _parse_int(raw: str | None, name: str, default: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise _Problem(400, "Bad Request", f"'{raw}' is not of type 'integer' ({name})") from None
+
+
+def _parse_bool(raw: str | None, name: str, default: bool) -> bool:
+    if raw is None:
+        return default
+    low = raw.lower()
+    if low in ("true", "1"):
+        return True
+    if low in ("false", "0"):
+        return False
+    raise _Problem(400, "Bad Request", f"'{raw}' is not of type 'boolean' ({name})")
+
+
+def _fmt_retry_after(value: int | float | str) -> str:
+    return value if isinstance(value, str) else f"{value:g}"
+
+
+class FaultServer:
+    """The fake server: app, live config, faults, stats and data.
+
+    Use as ``async with start_fault_server(...) as srv`` (or ``await srv.start()`` /
+    ``await srv.stop()``).  ``srv.url`` is ``http://127.0.0.1:PORT``.
+    """
+
+    def __init__(
+        self, config: ServerConfig | None = None, data: DataSet | DataSpec | None = None
+    ) -> None:
+        self.config = config or ServerConfig()
+        self._initial_config = dataclasses.replace(self.config)
+        if isinstance(data, DataSpec) or data is None:
+            data = DataSet(data or DataSpec())
+        self.data = data
+        self.faults = Faults(self.config.faults)
+        self.stats = Stats()
+        self.sessions: dict[str, _Session] = {}
+        self._conn_requests: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
+        self._closing = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self._rebuild_auth()
+        self.app = web.Application()
+        self.app[FAULTS_KEY] = self.faults
+        self.app[STATS_KEY] = self.stats
+        self.app[DATA_KEY] = self.data
+        self.app[CONFIG_KEY] = self.config
+        self.app[SERVER_KEY] = self
+        self.app.router.add_route("*", "/{tail:.*}", self.handle)
+        self._handlers = {
+            "health": self._health,
+            "version": self._version,
+            "dags_list": self._dags_list,
+            "dag_get": self._dag_get,
+            "dag_runs_list": self._dag_runs_list,
+            "dag_run_get": self._dag_run_get,
+            "dag_runs_batch": self._dag_runs_batch,
+            "dag_run_trigger": self._dag_run_trigger,
+            "task_instances_list": self._tis_list,
+            "task_instance_get": self._ti_get,
+            "xcom_list": self._xcom_list,
+            "xcom_get": self._xcom_get,
+            "xcom_echo": self._xcom_get,
+            "variables_list": self._variables_list,
+            "variable_create": self._variable_create,
+            "variable_get": self._variable_get,
+            "variable_patch": self._variable_patch,
+            "variable_delete": self._variable_delete,
+            "login_page": self._login_page,
+            "login": self._login,
+            "login_redirect": self._login_redirect,
+            "home": self._home,
+            "not_found": self._not_found,
+            "method_not_allowed": self._method_not_allowed,
+        }
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def url(self) -> str:
+        """Base URL, ``http://127.0.0.1:PORT``."""
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """API base URL, ``http://127.0.0.1:PORT/api/v1``."""
+        return self.url + "/api/v1"
+
+    async def start(self, port: int = 0) -> FaultServer:
+        """Bind 127.0.0.1:``port`` (0: any free port) and start serving."""
+        self._closing = asyncio.Event()
+        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, HOST, port)
+        await site.start()
+        self._runner = runner
+        addr = runner.addresses[0]
+        self.port = int(addr[1])
+        return self
+
+    async def stop(self) -> None:
+        """Release hanging handlers and stop serving."""
+        self._closing.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FaultServer:
+        if self._runner is None:
+            await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    def reset(self) -> None:
+        """Clear faults, stats and data overlays; restore the startup config (no faults)."""
+        initial = dataclasses.replace(self._initial_config, faults=FaultConfig())
+        for f in dataclasses.fields(ServerConfig):
+            setattr(self.config, f.name, getattr(initial, f.name))
+        self.faults.clear()
+        self.config.faults = self.faults.config
+        self.stats.reset()
+        self.data.reset_overlays()
+        self._rebuild_auth()
+
+    def basic_auth_header(self, username: str | None = None, password: str | None = None) -> str:
+        """Return an ``Authorization`` header value for the admin (or given) user."""
+        user = self.config.username if username is None else username
+        pw = self.config.password if password is None else password
+        return "Basic " + base64.b64encode(f"{user}:{pw}".encode()).decode()
+
+    def _rebuild_auth(self) -> None:
+        cfg = self.config
+        self._users = {cfg.username: (cfg.password, "admin")}
+        if cfg.viewer_username:
+            self._users[cfg.viewer_username] = (cfg.viewer_password, "viewer")
+        self._basic = {self.basic_auth_header(u, pw): role for u, (pw, role) in self._users.items()}
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), seconds)
+
+    # ------------------------------------------------------------------- dispatch
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Entry point for every request (one catch-all route)."""
+        path = request.raw_path.split("?", 1)[0]
+        if path.startswith("/_control/"):
+            return await self._control(request, path[len("/_control/") :])
+        stats = self.stats
+        stats.total_requests += 1
+        stats.in_flight += 1
+        stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        reused = False
+        transport = request.transport
+        if transport is not None:
+            seen = self._conn_requests.get(transport, 0)
+            if seen == 0:
+                stats.connections += 1
+            self._conn_requests[transport] = seen + 1
+            reused = seen > 0
+        try:
+            segs = [unquote(s) if "%" in s else s for s in path.split("/")[1:]]
+            route, args = _resolve(request.method, segs)
+            ctx = _Ctx(request, route, args, "/" + "/".join(segs))
+            return await self._serve(ctx, reused)
+        finally:
+            stats.in_flight -= 1
+
+    async def _serve(self, ctx: _Ctx, reused: bool) -> web.StreamResponse:
+        terminal: FaultRule | None = None
+        if self.faults.has_rules:
+            req = ctx.request
+            identity = f"{req.method} {req.raw_path}"
+            if req.method in ("POST", "PATCH", "PUT") and req.can_read_body:
+                identity += " " + hashlib.sha1(await req.read()).hexdigest()
+            for rule in self.faults.evaluate(ctx.route, req.method, ctx.path, identity, reused):
+                self.stats.fault(rule.label, rule.name)
+                if rule.kind == "hang":
+                    await self._sleep(rule.hang_seconds)
+                elif rule.kind == "clamp_page":
+                    ctx.clamp = min(rule.page_limit, ctx.clamp or rule.page_limit)
+                elif rule.kind == "mutate":
+                    ctx.mutations.append(rule)
+                else:
+                    terminal = rule
+        if terminal is not None and terminal.kind in (
+            "status",
+            "html",
+            "disconnect",
+            "reset_keepalive",
+        ):
+            return self._pre_fault(ctx, terminal)
+        resp = await self._route(ctx)
+        if terminal is not None and isinstance(resp, web.Response):
+            self.stats.record(ctx.route, "dropped" if terminal.kind == "drop_body" else resp.status)
+            return await self._post_fault(ctx, terminal, resp)
+        self.stats.record(ctx.route, resp.status)
+        return resp
+
+    async def _route(self, ctx: _Ctx) -> web.StreamResponse:
+        try:
+            if ctx.route not in PUBLIC_ROUTES and self.config.auth:
+                self._check_auth(ctx)
+            return await self._handlers[ctx.route](ctx)
+        except _Problem as p:
+            headers = {"WWW-Authenticate": "Basic"} if p.status == 401 else None
+            return _problem_response(
+                p.status, p.title, p.detail, ERROR_TYPE_BASE + p.kind, ctx.request.path, headers
+            )
+
+    # --------------------------------------------------------------------- faults
+    def _pre_fault(self, ctx: _Ctx, rule: FaultRule) -> web.StreamResponse:
+        if rule.kind in ("disconnect", "reset_keepalive"):
+            self.stats.record(ctx.route, "closed")
+            if ctx.request.transport is not None:
+                ctx.request.transport.close()
+            return web.Response(status=500)  # never sent: the transport is closing
+        self.stats.record(ctx.route, rule.status if rule.kind == "status" else 200)
+        if rule.kind == "html":
+            return _html(_login_html("injected-fault"))
+        headers: dict[str, str] = {}
+        if rule.retry_after is not None:
+            headers["Retry-After"] = _fmt_retry_after(rule.retry_after)
+        title = http.HTTPStatus(rule.status).phrase
+        if rule.html_body:
+            page = (
+                f"<html><head><title>{rule.status} {title}</title></head><body>"
+                f"<h1>{rule.status} {title}</h1><hr>nginx</body></html>"
+            )
+            return web.Response(
+                text=page, status=rule.status, content_type="text/html", headers=headers
+            )
+        return _problem_response(
+            rule.status,
+            title,
+            f"Injected fault ({rule.label})",
+            "about:blank",
+            ctx.request.path,
+            headers,
+        )
+
+    async def _post_fault(
+        self, ctx: _Ctx, rule: FaultRule, resp: web.Response
+    ) -> web.StreamResponse:
+        body = resp.body if isinstance(resp.body, bytes) else b""
+        cut = min(max(int(len(body) * rule.fraction), 0), max(len(body) - 1, 0))
+        request = ctx.request
+        if rule.kind == "truncate_json":
+            out = web.Response(status=resp.status, body=body[:cut], content_type=resp.content_type)
+            out.force_close()
+            return out
+        stream = web.StreamResponse(status=resp.status)
+        stream.content_type = resp.content_type
+        stream.content_length = len(body)
+        try:
+            await stream.prepare(request)
+            if rule.kind == "close_after":
+                await stream.write(body)
+                await stream.write_eof()
+            else:
+                await stream.write(body[:cut])
+                if rule.kind == "stall_body":
+                    await self._sleep(rule.hang_seconds)
+                    await stream.write(body[cut:])
+                    await stream.write_eof()
+                    return stream
+            if request.transport is not None:
+                request.transport.close()
+        except ConnectionError:
+            pass
+        return stream
+
+    # ----------------------------------------------------------------------- auth
+    def _check_auth(self, ctx: _Ctx) -> None:
+        request = ctx.request
+        role: str | None = None
+        header = request.headers.get("Authorization")
+        if header is not None:
+            role = self._basic.get(header) or self._parse_basic(header)
+        if role is None:
+            token = request.cookies.get("session")
+            sess = self.sessions.get(token) if token else None
+            if sess is not None and sess.role is not None:
+                sess.requests += 1
+                limit = self.faults.config.session_max_requests
+                if limit is not None and sess.requests > limit:
+                    del self.sessions[token or ""]
+                    self.stats.fault("session_expired")
+                else:
+                    role = sess.role
+        if role is None:
+            raise _Problem(401, "Unauthorized", None)
+        if role != "admin" and ctx.route in WRITE_ROUTES:
+            raise _Problem(403, "Forbidden", "Your user does not have the required permissions")
+
+    def _parse_basic(self, header: str) -> str | None:
+        scheme, _, encoded = header.partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            user, _, pw = base64.b64decode(encoded.strip()).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        entry = self._users.get(user)
+        return entry[1] if entry is not None and entry[0] == pw else None
+
+    async def _login_page(self, ctx: _Ctx) -> web.StreamResponse:
+        token = ctx.request.cookies.get("session")
+        sess = self.sessions.get(token) if token else None
+        if sess is None:
+            token, sess = secrets.token_urlsafe(24), _Session(None, secrets.token_hex(20))
+            self.sessions[token] = sess
+        resp = _html(_login_html(sess.csrf))
+        resp.set_cookie("session", token or "", httponly=True, path="/", samesite="Lax")
+        return resp
+
+    async def _login(self, ctx: _Ctx) -> web.StreamResponse:
+        request = ctx.request
+        form = await request.post()
+        csrf = str(form.get("csrf_token", ""))
+        token = request.cookies.get("session")
+        sess = self.sessions.get(token) if token else None
+        if self.config.login_csrf_cookie_required:
+            valid = sess is not None and bool(csrf) and csrf == sess.csrf
+        else:
+            valid = bool(csrf) and any(s.csrf == csrf for s in self.sessions.values())
+        if not valid:
+            self.stats.logins["csrf_error"] += 1
+            return _html("<h1>Bad Request</h1><p>The CSRF token is missing or invalid.</p>", 400)
+        injected = self.faults.take_login_failure()
+        if injected:
+            self.stats.fault("login_failed")
+            if self.faults.config.login_fail_mode == "error":
+                self.stats.logins["error"] += 1
+                return _html("<h1>Internal Server Error</h1>", 500)
+        user = self._users.get(str(form.get("username", "")))
+        ok = user is not None and user[0] == str(form.get("password", ""))
+        if injected or not ok or user is None:
+            self.stats.logins["failure"] += 1
+            if self.config.login_failure_redirect:
+                return web.Response(status=302, headers={"Location": "/login/"})
+            assert sess is not None
+            return _html(_login_html(sess.csrf, "Invalid login. Please try again."))
+        if token:
+            self.sessions.pop(token, None)
+        new_token = secrets.token_urlsafe(24)
+        self.sessions[new_token] = _Session(user[1], secrets.token_hex(20))
+        self.stats.logins["success"] += 1
+        resp = web.Response(status=302, headers={"Location": "/home"})
+        resp.set_cookie("session", new_token, httponly=True, path="/", samesite="Lax")
+        return resp
+
+    async def _login_redirect(self, ctx: _Ctx) -> web.StreamResponse:
+        return web.Response(status=308, headers={"Location": "/login/"})
+
+    async def _home(self, ctx: _Ctx) -> web.StreamResponse:
+        return _html("<html><head><title>Airflow</title></head><body>DAGs</body></html>")
+
+    async def _not_found(self, ctx: _Ctx) -> web.StreamResponse:
+        raise _Problem(404, "Not Found", "The requested URL was not found on the server.")
+
+    async def _method_not_allowed(self, ctx: _Ctx) -> web.StreamResponse:
+        raise _Problem(405, "Method Not Allowed", "The method is not allowed for the URL.")
+
+    # --------------------------------------------------------------------- paging
+    def _limit(self, ctx: _Ctx, raw: int) -> int:
+        cfg = self.config
+        if raw < 0:
+            raise _Problem(400, "Bad Request", "Page limit must be a positive integer")
+        limit = cfg.fallback_page_limit if raw == 0 else min(raw, cfg.max_page_limit)
+        return limit if ctx.clamp is None else min(limit, ctx.clamp)
+
+    def _page(self, ctx: _Ctx) -> tuple[int, int]:
+        q = ctx.request.query
+        offset = _parse_int(q.get("offset"), "offset", 0)
+        if offset < 0:
+            raise _Problem(400, "Bad Request", f"{offset} is less than the minimum of 0")
+        return offset, self._limit(ctx, _parse_int(q.get("limit"), "limit", 100))
+
+    def _missing(self, title: str, detail: str) -> None:
+        if self.config.listing_unknown_404:
+            raise _Problem(404, title, detail)
+
+    def _dag(self, dag_id: str) -> int:
+        d = self.data.dag_index.get(dag_id)
+        if d is None:
+            raise _Problem(404, "DAG not found", f"DAG with dag_id: '{dag_id}' not found")
+        return d
+
+    # ------------------------------------------------------------------ endpoints
+    async def _health(self, ctx: _Ctx) -> web.StreamResponse:
+        now = dt.datetime.now(dt.UTC).isoformat()
+        return _json(
+            {
+                "metadatabase": {"status": "healthy"},
+                "scheduler": {"status": "healthy", "latest_scheduler_heartbeat": now},
+                "triggerer": {"status": "healthy", "latest_triggerer_heartbeat": now},
+                "dag_processor": {"status": None, "latest_dag_processor_heartbeat": None},
+            }
+        )
+
+    async def _version(self, ctx: _Ctx) -> web.StreamResponse:
+        return _json({"version": "2.11.2", "git_version": None})
+
+    async def _dags_list(self, ctx: _Ctx) -> web.StreamResponse:
+        offset, limit = self._page(ctx)
+        q = ctx.request.query
+        pattern = q.get("dag_id_pattern")
+        data = self.data
+        dags: range | list[int] = range(len(data.dag_ids))
+        if pattern:
+            dags = [d for d in dags if pattern.lower() in data.dag_ids[d].lower()]
+        if _parse_bool(q.get("paused"), "paused", False):
+            dags = []
+        items = [data.dag_json(d) for d in dags[offset : offset + limit]]
+        return _json({"dags": items, "total_entries": len(dags)})
+
+    async def _dag_get(self, ctx: _Ctx) -> web.StreamResponse:
+        return _json(self.data.dag_json(self._dag(ctx.args[0])))
+
+    def _run_404(self, dag_id: str, run_id: str) -> _Problem:
+        return _Problem(
+            404,
+            "DAGRun not found",
+            f"DAGRun with DAG ID: '{dag_id}' and DagRun ID: '{run_id}' not found",
+        )
+
+    async def _dag_runs_list(self, ctx: _Ctx) -> web.StreamResponse:
+        (dag_id,) = ctx.args
+        offset, limit = self._page(ctx)
+        dags: range | list[int] = range(len(self.data.dag_ids))
+        if dag_id != "~":
+            d = self.data.dag_index.get(dag_id)
+            if d is None:
+                self._missing("DAG not found", f"DAG with dag_id: '{dag_id}' not found")
+            dags = [] if d is None else [d]
+        total, pairs = self.data.runs_page(dags, offset, limit)
+        items = [self.data.run_json(d, r) for d, r in pairs]
+        return _json({"dag_runs": items, "total_entries": total})
+
+    async def _dag_runs_batch(self, ctx: _Ctx) -> web.StreamResponse:
+        body = await self._body(ctx)
+        offset = body.get("page_offset", 0)
+        raw_limit = body.get("page_limit", 100)
+        if not isinstance(offset, int) or offset < 0:
+            raise _Problem(400, "Bad Request", f"{offset!r} is not valid for page_offset")
+        if not isinstance(raw_limit, int) or raw_limit < 1:
+            raise _Problem(400, "Bad Request", f"{raw_limit!r} is less than the minimum of 1")
+        limit = self._limit(ctx, raw_limit)
+        dags: range | list[int] = range(len(self.data.dag_ids))
+        dag_ids = body.get("dag_ids")
+        if dag_ids is not None:
+            if not isinstance(dag_ids, list):
+                raise _Problem(400, "Bad Request", "dag_ids must be a list")
+            wanted = {self.data.dag_index.get(str(x)) for x in dag_ids}
+            dags = sorted(d for d in wanted if d is not None)
+        total, pairs = self.data.runs_page(dags, offset, limit)
+        items = [self.data.run_json(d, r) for d, r in pairs]
+        return _json({"dag_runs": items, "total_entries": total})
+
+    async def _dag_run_get(self, ctx: _Ctx) -> web.StreamResponse:
+        dag_id, run_id = ctx.args
+        d = self._dag(dag_id)
+        triggered = self.data.triggered.get((dag_id, run_id))
+        if triggered is not None:
+            return _json(triggered)
+        r = self.data.find_run(dag_id, run_id)
+        if r is None:
+            raise self._run_404(dag_id, run_id)
+        return _json(self.data.run_json(d, r))
+
+    async def _body(self, ctx: _Ctx) -> dict[str, Any]:
+        raw = await ctx.request.read()
+        if not raw:
+            return {}
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise _Problem(400, "Bad Request", "Request body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise _Problem(400, "Bad Request", "Request body must be a JSON object")
+        return body
+
+    async def _dag_run_trigger(self, ctx: _Ctx) -> web.StreamResponse:
+        (dag_id,) = ctx.args
+        body = await self._body(ctx)
+        data = self.data
+        data.trigger_calls.append({"dag_id": dag_id, "body": body})
+        self._dag(dag_id)
+        logical = str(
+            body.get("logical_date")
+            or body.get("execution_date")
+            or dt.datetime.now(dt.UTC).isoformat()
+        )
+        run_id = str(body.get("dag_run_id") or f"manual__{logical}")
+        if (dag_id, run_id) in data.triggered or data.find_run(dag_id, run_id) is not None:
+            raise _Problem(
+                409,
+                "Conflict",
+                f"DAGRun with DAG ID: '{dag_id}' and DAGRun ID: '{run_id}' already exists",
+            )
+        run: JSON = {
+            "dag_run_id": run_id,
+            "dag_id": dag_id,
+            "logical_date": logical,
+            "execution_date": logical,
+            "start_date": None,
+            "end_date": None,
+            "data_interval_start": logical,
+            "data_interval_end": logical,
+            "last_scheduling_decision": None,
+            "run_type": "manual",
+            "state": "queued",
+            "external_trigger": True,
+            "conf": body.get("conf") or {},
+            "note": body.get("note"),
+        }
+        data.triggered[(dag_id, run_id)] = run
+        return _json(run)
+
+    def _run_pos(self, dag_id: str, run_id: str) -> tuple[int | None, int | None, bool]:
+        """``(d, r, known)`` for listing paths; ``known`` False means answer empty."""
+        d = r = None
+        if dag_id != "~":
+            d = self.data.dag_index.get(dag_id)
+            if d is None:
+                self._missing("DAG not found", f"DAG with dag_id: '{dag_id}' not found")
+                return None, None, False
+        if run_id != "~":
+            r = self.data.find_run(dag_id, run_id)
+            if r is None:
+                if (dag_id, run_id) not in self.data.triggered:
+                    self._missing("DAGRun not found", self._run_404(dag_id, run_id).detail or "")
+                return d, None, False
+        return d, r, True
+
+    async def _tis_list(self, ctx: _Ctx) -> web.StreamResponse:
+        dag_id, run_id = ctx.args
+        offset, limit = self._page(ctx)
+        d, r, known = self._run_pos(dag_id, run_id)
+        if not known:
+            return _json({"task_instances": [], "total_entries": 0})
+        total, rows = self.data.tis_page(d, r, offset, limit)
+        items = [self.data.ti_json(*row) for row in rows]
+        return _json({"task_instances": items, "total_entries": total})
+
+    async def _ti_get(self, ctx: _Ctx) -> web.StreamResponse:
+        dag_id, run_id, task_id, raw_map = ctx.args
+        d = self._dag(dag_id)
+        r = self.data.find_run(dag_id, run_id)
+        if r is None:
+            raise self._run_404(dag_id, run_id)
+        s = self.data.slot_index.get((task_id, _parse_int(raw_map, "map_index", -1)))
+        if s is None:
+            raise _Problem(
+                404,
+                "Task instance not found",
+                f"Task instance {task_id!r} (map_index {raw_map}) not found in {dag_id}/{run_id}",
+            )
+        return _json(self.data.ti_json(d, r, s))
+
+    async def _xcom_list(self, ctx: _Ctx) -> web.StreamResponse:
+        dag_id, run_id, task_id = ctx.args
+        offset, limit = self._page(ctx)
+        q = ctx.request.query
+        d, r, known = self._run_pos(dag_id, run_id)
+        if known and task_id != "~" and task_id not in self.data.task_slots:
+            self._missing("Task not found", f"Task {task_id!r} not found in DAG {dag_id!r}")
+            known = False
+        if not known:
+            return _json({"xcom_entries": [], "total_entries": 0})
+        raw_map = q.get("map_index")
+        f = XComFilter(
+            d=d,
+            r=r,
+            task_id=None if task_id == "~" else task_id,
+            map_index=None if raw_map is None else _parse_int(raw_map, "map_index", -1),
+            key=q.get("xcom_key"),
+        )
+        total, refs = self.data.xcom_page(f, offset, limit)
+        body = _dumps(
+            {"xcom_entries": [self.data.xcom_item(ref) for ref in refs], "total_entries": total}
+        )
+        for rule in ctx.mutations:
+            self.data.mutate(f, rule.insert_rows, rule.delete_rows)
+        return web.Response(body=body, content_type="application/json")
+
+    async def _xcom_get(self, ctx: _Ctx) -> web.StreamResponse:
+        dag_id, run_id, task_id, key = ctx.args
+        q = ctx.request.query
+        map_index = _parse_int(q.get("map_index"), "map_index", -1)
+        deserialize = _parse_bool(q.get("deserialize"), "deserialize", False)
+        stringify = _parse_bool(q.get("stringify"), "stringify", True)
+        if deserialize and not self.config.xcom_deserialize_enabled:
+            raise _Problem(400, "Bad Request", "XCom deserialization is disabled in configuration.")
+        data = self.data
+        item: JSON | None = None
+        if ctx.route != "xcom_echo":
+            d = data.dag_index.get(dag_id)
+            r = data.find_run(dag_id, run_id)
+            s = data.slot_index.get((task_id, map_index))
+            if d is not None and r is not None and s is not None:
+                ref = XComRef(d, r, s, key)
+                if data.xcom_exists(ref):
+                    item = data.xcom_item(ref)
+                    value: Any = data.xcom_value(ref)
+        if item is None:
+            if ctx.route != "xcom_echo" and not self.config.echo_unknown:
+                raise _Problem(
+                    404,
+                    "XCom entry not found",
+                    f"XCom entry {key!r} (map_index {map_index}) not found for "
+                    f"{dag_id}/{run_id}/{task_id}",
+                )
+            value = {
+                "echo": True,
+                "dag_id": dag_id,
+                "dag_run_id": run_id,
+                "task_id": task_id,
+                "key": key,
+                "map_index": map_index,
+            }
+            item = {
+                "dag_id": dag_id,
+                "dag_run_id": run_id,
+                "execution_date": None,
+                "key": key,
+                "map_index": map_index,
+                "task_id": task_id,
+                "timestamp": None,
+                "raw_path": ctx.request.raw_path,
+            }
+        item["value"] = str(value) if stringify else value
+        return _json(item)
+
+    async def _variables_list(self, ctx: _Ctx) -> web.StreamResponse:
+        offset, limit = self._page(ctx)
+        rows = list(self.data.variables.values())
+        items = [
+            {"key": v["key"], "description": v["description"]}
+            for v in rows[offset : offset + limit]
+        ]
+        return _json({"variables": items, "total_entries": len(rows)})
+
+    def _variable_body(self, body: dict[str, Any]) -> JSON:
+        missing = [f for f in ("key", "value") if f not in body]
+        if missing:
+            raise _Problem(
+                400, "Bad Request", str({f: ["Missing data for required field."] for f in missing})
+            )
+        return {
+            "key": str(body["key"]),
+            "value": str(body["value"]),
+            "description": body.get("description"),
+        }
+
+    async def _variable_create(self, ctx: _Ctx) -> web.StreamResponse:
+        var = self._variable_body(await self._body(ctx))
+        self.data.variables[var["key"]] = var
+        return _json(var)
+
+    def _variable(self, key: str) -> JSON:
+        var = self.data.variables.get(key)
+        if var is None:
+            raise _Problem(404, "Variable not found", "Variable does not exist")
+        return var
+
+    async def _variable_get(self, ctx: _Ctx) -> web.StreamResponse:
+        return _json(self._variable(ctx.args[0]))
+
+    async def _variable_patch(self, ctx: _Ctx) -> web.StreamResponse:
+        (key,) = ctx.args
+        var = self._variable_body(await self._body(ctx))
+        if var["key"] != key:
+            raise _Problem(
+                400, "Invalid post body", "key from request body doesn't match uri parameter"
+            )
+        old = self._variable(key)
+        if var["description"] is None:
+            var["description"] = old["description"]
+        self.data.variables[key] = var
+        return _json(var)
+
+    async def _variable_delete(self, ctx: _Ctx) -> web.StreamResponse:
+        (key,) = ctx.args
+        self._variable(key)
+        del self.data.variables[key]
+        return web.Response(status=204)
+
+    # -------------------------------------------------------------------- control
+    async def _control(self, request: web.Request, name: str) -> web.StreamResponse:
+        try:
+            body: dict[str, Any] = {}
+            if request.method == "POST" and request.can_read_body:
+                raw = await request.json()
+                if not isinstance(raw, dict):
+                    raise ValueError("body must be a JSON object")
+                body = raw
+            return self._control_op(request.method, name, body)
+        except (ValueError, TypeError) as exc:
+            return _json({"error": str(exc)}, status=400)
+
+    def _control_op(self, method: str, name: str, body: dict[str, Any]) -> web.Response:
+        match method, name:
+            case "GET", "faults":
+                pass
+            case "POST", "faults":
+                append = bool(body.pop("append", False))
+                new = FaultConfig.from_json(body)
+                if append:
+                    for rule in new.rules:
+                        self.faults.add(rule)
+                    for key in body.keys() - {"rules"}:
+                        setattr(self.faults.config, key, getattr(new, key))
+                else:
+                    self.faults.set(new)
+                self.config.faults = self.faults.config
+            case "GET", "config":
+                return _json(self._config_json())
+            case "POST", "config":
+                scalars = {f.name for f in dataclasses.fields(ServerConfig)} - {"faults"}
+                unknown = set(body) - scalars
+                if unknown:
+                    raise ValueError(f"unknown ServerConfig fields: {sorted(unknown)}")
+                for key, value in body.items():
+                    setattr(self.config, key, value)
+                self._rebuild_auth()
+                return _json(self._config_json())
+            case "POST", "reset":
+                self.reset()
+            case "POST", "expire_sessions":
+                self.sessions.clear()
+            case "GET", "stats":
+                snap = self.stats.snapshot()
+                snap["trigger_calls"] = len(self.data.trigger_calls)
+                snap["inserted_rows"] = len(self.data.inserted)
+                snap["deleted_rows"] = len(self.data.deleted)
+                snap["sessions"] = sum(1 for s in self.sessions.values() if s.role)
+                return _json(snap)
+            case "GET", "data":
+                spec = self.data.spec
+                out = {f.name: getattr(spec, f.name) for f in dataclasses.fields(DataSpec)}
+                out["start"] = spec.start.isoformat()
+                out["total_entries"] = spec.total_entries
+                out["dag_ids"] = len(self.data.dag_ids)
+                out["run_ids"] = [run.run_id for run in self.data.runs]
+                return _json(out)
+            case _:
+                return _json({"error": f"no control endpoint {method} {name}"}, status=404)
+        return _json(self.faults.config.to_json())
+
+    def _config_json(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self.config)
+        out.pop("faults", None)
+        return out
+
+
+FAULTS_KEY: Final = web.AppKey("faults", Faults)
+STATS_KEY: Final = web.AppKey("stats", Stats)
+DATA_KEY: Final = web.AppKey("data", DataSet)
+CONFIG_KEY: Final = web.AppKey("config", ServerConfig)
+SERVER_KEY: Final = web.AppKey("server", FaultServer)
+
+
+def create_app(
+    config: ServerConfig | None = None, data: DataSet | DataSpec | None = None
+) -> web.Application:
+    """Return the aiohttp application of a new :class:`FaultServer` (not started)."""
+    return FaultServer(config, data).app
+
+
+def start_fault_server(
+    config: ServerConfig | None = None,
+    data: DataSet | DataSpec | None = None,
+    port: int = 0,
+) -> _Starter:
+    """Start a server on 127.0.0.1: ``async with start_fault_server() as srv: ...``.
+
+    Also awaitable (``srv = await start_fault_server()``; then ``await srv.stop()``).
+    """
+    return _Starter(FaultServer(config, data), port)
+
+
+class _Starter:
+    def __init__(self, server: FaultServer, port: int) -> None:
+        self.server, self.port = server, port
+
+    def __await__(self) -> Any:
+        return self.server.start(self.port).__await__()
+
+    async def __aenter__(self) -> FaultServer:
+        return await self.server.start(self.port)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.server.stop()
+
+
+async def _serve_cli(args: argparse.Namespace) -> None:
+    overrides: dict[str, Any] = {"payload_bytes": args.payload_bytes}
+    spec = (
+        DataSpec.for_entries(args.entries, **overrides)
+        if args.entries is not None
+        else DataSpec(**overrides)
+    )
+    config = ServerConfig(
+        auth=not args.no_auth,
+        username=args.user,
+        password=args.password,
+        max_page_limit=args.max_page_limit,
+        echo_unknown=args.echo,
+        xcom_deserialize_enabled=args.xcom_deserialize,
+    )
+    server = FaultServer(config, DataSet(spec))
+    await server.start(args.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    ready = {"url": server.url, "pid": os.getpid(), "entries": spec.total_entries}
+    print(json.dumps(ready), flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point; see the module docstring."""
+    parser = argparse.ArgumentParser(description="Fake Airflow v1 REST server (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--entries",
+        type=int,
+        default=None,
+        help="number of XComs (default: the 12,000 of DataSpec())",
+    )
+    parser.add_argument("--payload-bytes", type=int, default=0)
+    parser.add_argument("--max-page-limit", type=int, default=100)
+    parser.add_argument("--no-auth", action="store_true")
+    parser.add_argument("--user", default="admin")
+    parser.add_argument("--password", default="admin")
+    parser.add_argument("--echo", action="store_true", help="echo unknown XCom ids")
+    parser.add_argument(
+        "--xcom-deserialize", action="store_true", help="accept deserialize=true on XCom GETs"
+    )
+    asyncio.run(_serve_cli(parser.parse_args(argv)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
