@@ -10,7 +10,7 @@ alongside, never by guessing the id's format.
 Nothing is lost silently: every listed entry ends as exactly one
 :class:`HarvestResult`, either with its value or with the error that stopped it,
 so at the end ``listed == delivered + failed`` (plus ``cancelled`` when the
-consumer stopped early).
+consumer stopped early, and ``skipped`` for entries a ``skip`` predicate passed over).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -62,13 +62,14 @@ class HarvestResult:
 class HarvestStats:
     """Counts of a harvest, readable while it runs and after.
 
-    Invariant once the harvest ends: ``listed == delivered + failed + cancelled``.
+    Invariant once the harvest ends: ``listed == delivered + failed + cancelled + skipped``.
     """
 
     listed: int = 0
     delivered: int = 0
     failed: int = 0
     cancelled: int = 0
+    skipped: int = 0
     runs_mapped: int = 0
     run_map_refreshes: int = 0
     started: float = attrs.field(factory=time.monotonic)
@@ -82,7 +83,7 @@ class HarvestStats:
     @property
     def balanced(self) -> bool:
         """Whether every listed entry is accounted for."""
-        return self.listed == self.delivered + self.failed + self.cancelled
+        return self.listed == self.delivered + self.failed + self.cancelled + self.skipped
 
 
 class _RunMap:
@@ -156,6 +157,9 @@ class Harvest(AsyncIterator[HarvestResult]):
         concurrency: Value fetches in flight; defaults to the client's ``max_concurrency``.
         abort_after: Stop with :class:`~airflow_async.errors.HarvestAborted` after this many
             consecutive transport failures (the server looks down). ``None`` never aborts.
+        skip: Called with each entry (its ``dag_run_id`` resolved) before its value is
+            fetched; entries it returns True for are not fetched, not yielded, and counted
+            in ``stats.skipped`` (e.g. entries a resumed harvest already wrote).
     """
 
     def __init__(
@@ -171,6 +175,7 @@ class Harvest(AsyncIterator[HarvestResult]):
         stringify: bool = False,
         concurrency: int | None = None,
         abort_after: int | None = 64,
+        skip: Callable[[XComEntry], bool] | None = None,
     ) -> None:
         check_id("dag_id", dag_id, wildcard=True)
         check_id("dag_run_id", dag_run_id, wildcard=True)
@@ -195,9 +200,10 @@ class Harvest(AsyncIterator[HarvestResult]):
         self.stringify = stringify
         self.concurrency = concurrency or client.max_concurrency
         self.abort_after = abort_after
+        self.skip = skip
         self.stats = HarvestStats()
         self._runs: _RunMap | None = None
-        self._fanout: FanOut[XComEntry, HarvestResult] | None = None
+        self._fanout: FanOut[XComEntry, HarvestResult | None] | None = None
         self._consecutive_transport_failures = 0
         self._finished = False
 
@@ -210,13 +216,15 @@ class Harvest(AsyncIterator[HarvestResult]):
                 self.stats.listed += 1
                 yield entry
 
-    async def _fetch(self, entry: XComEntry) -> HarvestResult:
+    async def _fetch(self, entry: XComEntry) -> HarvestResult | None:
         try:
             run_id = entry.dag_run_id or self.dag_run_id
             if run_id == "~":
                 assert self._runs is not None
                 run_id = await self._runs.resolve(entry)
             entry = attrs.evolve(entry, dag_run_id=run_id)
+            if self.skip is not None and self.skip(entry):
+                return None
             value = await self._client.xcom.get(
                 entry.dag_id,
                 run_id,
@@ -239,16 +247,20 @@ class Harvest(AsyncIterator[HarvestResult]):
         if self._fanout is None:
             self._start()
         assert self._fanout is not None
-        try:
-            result = await anext(self._fanout)
-        except StopAsyncIteration:
-            await self._finish()
-            raise
-        except BaseException:
-            await self.aclose()
-            raise
-        self._account(result)
-        return result
+        while True:
+            try:
+                result = await anext(self._fanout)
+            except StopAsyncIteration:
+                await self._finish()
+                raise
+            except BaseException:
+                await self.aclose()
+                raise
+            if result is None:
+                self.stats.skipped += 1
+                continue
+            self._account(result)
+            return result
 
     def _start(self) -> None:
         if self.dag_run_id == "~":
@@ -286,7 +298,9 @@ class Harvest(AsyncIterator[HarvestResult]):
             await self._fanout.aclose()
         if self._runs is not None:
             await self._runs.close()
-        self.stats.cancelled = self.stats.listed - self.stats.delivered - self.stats.failed
+        self.stats.cancelled = (
+            self.stats.listed - self.stats.delivered - self.stats.failed - self.stats.skipped
+        )
         self.stats.finished = time.monotonic()
         if self.stats.cancelled:
             log.info("harvest stopped early: %d listed entries were not fetched", self.stats.cancelled)

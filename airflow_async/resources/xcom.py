@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ..models import XCom, XComEntry
@@ -128,10 +128,12 @@ class XComResource(Resource):
         deserialize: bool = False,
         stringify: bool = False,
         concurrency: int | None = None,
+        skip: Callable[[XComEntry], bool] | None = None,
     ) -> Harvest:
         """Fetch every matching XCom value concurrently, streaming results as they arrive.
 
-        See :class:`~airflow_async.harvest.Harvest` for what it yields and counts.
+        See :class:`~airflow_async.harvest.Harvest` for what it yields and counts; ``skip``
+        passes over entries before their value is fetched (counted in ``stats.skipped``).
         """
         from ..harvest import Harvest
 
@@ -145,4 +147,5 @@ class XComResource(Resource):
             deserialize=deserialize,
             stringify=stringify,
             concurrency=concurrency,
+            skip=skip,
         )
