@@ -9,9 +9,9 @@ raises.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from .errors import UsageError
 
@@ -20,27 +20,23 @@ __all__ = ["FanOut", "bounded_map", "read_ahead"]
 T = TypeVar("T")
 R = TypeVar("R")
 
-_DONE = object()
-
-
-async def _aiter_of(items: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:
-    if isinstance(items, AsyncIterable):
-        async for item in items:
-            yield item
-    else:
-        for item in items:
-            yield item
+_DONE: Any = object()
+_RESULT, _ERROR, _END = 0, 1, 2
 
 
 class FanOut(Generic[T, R], AsyncIterator[R]):
     """The running map returned by :func:`bounded_map`.
+
+    ``limit`` worker tasks each take the next input, await ``func`` on it, and
+    hand the result to the consumer through a queue of ``limit`` slots; so the
+    number of tasks, of calls in flight and of results waiting are all bounded by
+    ``limit``, whatever the number of inputs.
 
     Iterate it with ``async for``. Use it as ``async with`` (or call
     :meth:`aclose`) to be sure in-flight calls are cancelled when you stop early;
     breaking out of a plain ``async for`` leaves that to garbage collection.
 
     Attributes:
-        in_flight: Calls running now.
         max_in_flight: The most calls that ran at once.
         started: Calls started so far.
     """
@@ -51,23 +47,30 @@ class FanOut(Generic[T, R], AsyncIterator[R]):
         items: Iterable[T] | AsyncIterable[T],
         limit: int,
     ) -> None:
-        if not isinstance(limit, int) or limit < 1:
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise UsageError(f"limit must be a positive int, got {limit!r}")
         self._func = func
-        self._source = _aiter_of(items)
+        self._async_source: AsyncIterator[T] | None = None
+        self._sync_source: Iterator[T] | None = None
+        if isinstance(items, AsyncIterable):
+            self._async_source = aiter(items)
+        else:
+            self._sync_source = iter(items)
         self._limit = limit
-        self._running: set[asyncio.Task[R]] = set()
-        self._pull: asyncio.Task[T] | None = None
+        self._results: asyncio.Queue[tuple[int, Any]] = asyncio.Queue(maxsize=limit)
+        self._source_lock = asyncio.Lock()
+        self._workers: list[asyncio.Task[None]] = []
+        self._live = 0
         self._exhausted = False
         self._closed = False
-        self._ready: list[asyncio.Task[R]] = []
+        self._running = 0
         self.started = 0
         self.max_in_flight = 0
 
     @property
     def in_flight(self) -> int:
         """Calls running now."""
-        return len(self._running)
+        return self._running
 
     def __aiter__(self) -> FanOut[T, R]:
         return self
@@ -75,65 +78,72 @@ class FanOut(Generic[T, R], AsyncIterator[R]):
     async def __anext__(self) -> R:
         if self._closed:
             raise StopAsyncIteration
+        if not self._workers:
+            self._live = self._limit
+            self._workers = [asyncio.ensure_future(self._work()) for _ in range(self._limit)]
         try:
-            while not self._ready:
-                self._refill()
-                if not self._running and self._pull is None:
-                    await self.aclose()
-                    raise StopAsyncIteration
-                waiting: set[asyncio.Future[Any]] = set(self._running)
-                if self._pull is not None:
-                    waiting.add(self._pull)
-                done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                if self._pull is not None and self._pull in done:
-                    self._take_pulled()
-                finished = [t for t in done if t is not self._pull and t in self._running]
-                for task in finished:
-                    self._running.discard(task)
-                self._ready.extend(finished)
-            task = self._ready.pop(0)
-            return task.result()
+            kind, payload = await self._results.get()
         except BaseException:
             await self.aclose()
             raise
+        if kind == _RESULT:
+            return cast(R, payload)
+        await self.aclose()
+        if kind == _ERROR:
+            raise payload
+        raise StopAsyncIteration
 
-    def _refill(self) -> None:
-        """Start a pull of the next input if there is room and none is pending."""
-        if self._exhausted or self._pull is not None:
-            return
-        if len(self._running) < self._limit:
-            self._pull = asyncio.ensure_future(anext(self._source, _DONE))  # type: ignore[arg-type]
+    async def _next_input(self) -> tuple[bool, T | None]:
+        if self._sync_source is not None:
+            item = next(self._sync_source, _DONE)
+            return (False, None) if item is _DONE else (True, cast(T, item))
+        assert self._async_source is not None
+        async with self._source_lock:  # an async iterator must not be advanced concurrently
+            if self._exhausted:
+                return False, None
+            try:
+                return True, await anext(self._async_source)
+            except StopAsyncIteration:
+                self._exhausted = True
+                return False, None
 
-    def _take_pulled(self) -> None:
-        assert self._pull is not None
-        pull, self._pull = self._pull, None
-        item = pull.result()  # an error in the input iterator propagates
-        if item is _DONE:
-            self._exhausted = True
-            return
-        task = asyncio.ensure_future(self._func(item))
-        self._running.add(task)
-        self.started += 1
-        self.max_in_flight = max(self.max_in_flight, len(self._running))
+    async def _work(self) -> None:
+        try:
+            while True:
+                try:
+                    more, item = await self._next_input()
+                except Exception as exc:  # the input failed: hand its error to the consumer
+                    await self._results.put((_ERROR, exc))
+                    return
+                if not more:
+                    return
+                self.started += 1
+                self._running += 1
+                self.max_in_flight = max(self.max_in_flight, self._running)
+                try:
+                    result = await self._func(cast(T, item))
+                except Exception as exc:
+                    await self._results.put((_ERROR, exc))
+                    return
+                finally:
+                    self._running -= 1
+                await self._results.put((_RESULT, result))
+        finally:
+            self._live -= 1
+            if self._live == 0 and not self._closed:
+                await self._results.put((_END, None))
 
     async def aclose(self) -> None:
-        """Cancel the calls in flight and the pending input pull, and wait for them to end."""
+        """Cancel the calls in flight and wait for them to end."""
         if self._closed:
             return
         self._closed = True
-        pending: list[asyncio.Future[Any]] = [*self._running, *self._ready]
-        if self._pull is not None:
-            pending.append(self._pull)
-        for fut in pending:
-            fut.cancel()
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
-        self._running.clear()
-        self._ready.clear()
-        self._pull = None
-        source = self._source
-        if hasattr(source, "aclose"):
-            await source.aclose()
+        for worker in self._workers:
+            worker.cancel()
+        if self._workers:
+            await asyncio.gather(*self._workers, return_exceptions=True)
+        if self._async_source is not None and hasattr(self._async_source, "aclose"):
+            await self._async_source.aclose()
 
     async def __aenter__(self) -> FanOut[T, R]:
         return self
@@ -156,10 +166,11 @@ def bounded_map(
     """Call ``func`` on each of ``items`` with at most ``limit`` calls in flight.
 
     Results are yielded in the order the calls complete. Inputs are pulled only
-    when there is room for another call, and the pull itself runs alongside the
-    calls, so a slow async input (a paginated listing) and the calls overlap. The
-    first exception from a call or from the input ends the map: everything still
-    running is cancelled and the exception propagates to the consumer.
+    when a worker is free, and one worker's pull (a slow paginated listing) runs
+    alongside the other workers' calls. A consumer slower than the calls makes the
+    workers wait, so results never pile up. The first exception from a call or
+    from the input ends the map: everything still running is cancelled and the
+    exception propagates to the consumer.
 
     Example::
 

@@ -6,19 +6,24 @@ page or when it reaches the reported total, and can fetch the remaining pages
 concurrently once the first page has told it the total and the real page size.
 
 Rows that shift under a live server are handled by natural-key dedupe and a
-final count check: items seen twice are yielded once, and when the listing ends
-with fewer distinct items than the server's latest ``total_entries`` (rows were
-inserted before the current offset, or deleted so that others slid past it),
-the paginator re-scans once and yields only what it had not seen.
+re-scan: items seen twice are yielded once, and when ``total_entries`` changed
+during the walk (rows were inserted before the current offset, or deleted so
+that others slid past it) or the walk ends with fewer distinct items than the
+server counts, the paginator walks the listing once more and yields only what it
+had not seen. A change that leaves the total unchanged (one row deleted, another
+inserted, between two page requests) cannot be seen from the counts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar
+
+import attrs
 
 from .errors import UsageError
 from .models import Page
@@ -32,6 +37,17 @@ T = TypeVar("T")
 #: ``fetch(offset, limit)`` returns the raw items of one page and the reported total.
 FetchPage = Callable[[int, int], Awaitable[tuple[list[Any], int | None]]]
 _Raw = tuple[list[Any], int | None]
+
+
+@attrs.define
+class _PassState:
+    """What the walk has seen so far: items left to yield, items yielded, totals."""
+
+    budget: int | None
+    yielded: int = 0
+    last_total: int | None = None
+    pass_total: int | None = None
+    changed: bool = False
 
 
 class Paginator(Generic[T], AsyncIterator[T]):
@@ -56,6 +72,7 @@ class Paginator(Generic[T], AsyncIterator[T]):
         duplicates: Items skipped because they had been yielded already.
         rescans: Re-scans made because the count came up short.
         shortfall: Items the server counted but the listing never yielded.
+        changed_while_paging: The total changed during a pass made without dedupe.
     """
 
     def __init__(
@@ -89,6 +106,7 @@ class Paginator(Generic[T], AsyncIterator[T]):
         self.duplicates = 0
         self.rescans = 0
         self.shortfall = 0
+        self.changed_while_paging = False
         self._iter: AsyncIterator[T] | None = None
 
     # -- the three ways to consume ------------------------------------------------------------
@@ -110,67 +128,71 @@ class Paginator(Generic[T], AsyncIterator[T]):
         """Every item (up to ``max_items``) as a list."""
         return [item async for item in self._items()]
 
-    async def _items(self) -> AsyncIterator[T]:
-        async for page in self.pages():
-            for item in page.items:
-                yield item
+    async def _items(self) -> AsyncGenerator[T, None]:
+        async with contextlib.aclosing(self.pages()) as pages:
+            async for page in pages:
+                for item in page.items:
+                    yield item
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield pages in offset order, each holding only items not yielded before."""
         seen: set[int] | None = set() if self.dedupe else None
-        budget = [self.max_items]
-        last_total: int | None = None
-        yielded = 0
-        async for page in self._pass(seen, budget, first=True):
-            last_total = page.total_entries
-            yielded += len(page.items)
-            yield page
-        if budget[0] == 0 or last_total is None or yielded >= last_total:
+        state = _PassState(budget=self.max_items)
+        async with contextlib.aclosing(self._pass(seen, state, first=True)) as first_pass:
+            async for page in first_pass:
+                yield page
+        short = state.last_total is not None and state.yielded < state.last_total
+        if state.budget == 0 or not (state.changed or short):
             return
         if seen is None:
-            self.shortfall = last_total - yielded
+            self.changed_while_paging = state.changed
+            self.shortfall = max(0, (state.last_total or 0) - state.yielded)
             log.warning(
-                "listing yielded %d items but the server counts %d (rows changed while paging; "
-                "dedupe is off so no re-scan was made)",
-                yielded,
-                last_total,
+                "the listing changed while it was paged (%d yielded, the server now counts %s); "
+                "rows may have been missed or repeated: dedupe is off, so no re-scan was made",
+                state.yielded,
+                state.last_total,
             )
             return
         self.rescans += 1
-        log.info("listing came up %d short of total_entries; re-scanning", last_total - yielded)
-        async for page in self._pass(seen, budget, first=False):
-            last_total = page.total_entries
-            yielded += len(page.items)
-            yield page
-        if last_total is not None and yielded < last_total:
-            self.shortfall = last_total - yielded
+        log.info("the listing changed while it was paged; re-scanning for rows not yet seen")
+        state.changed = False
+        async with contextlib.aclosing(self._pass(seen, state, first=False)) as second_pass:
+            async for page in second_pass:
+                yield page
+        if state.last_total is not None and state.yielded < state.last_total:
+            self.shortfall = state.last_total - state.yielded
             log.warning("listing still %d short of total_entries after a re-scan", self.shortfall)
 
     # -- one pass over the offsets ------------------------------------------------------------
 
     async def _pass(
-        self, seen: set[int] | None, budget: list[int | None], *, first: bool
-    ) -> AsyncIterator[Page[T]]:
-        """One walk over the offsets, yielding filtered pages; ``budget`` holds items left."""
+        self, seen: set[int] | None, state: _PassState, *, first: bool
+    ) -> AsyncGenerator[Page[T], None]:
+        """One walk over the offsets, yielding filtered pages and noting changes in ``state``."""
         raw, total, step = await self._get(0, first=first)
+        state.pass_total = total
         if not raw:
+            state.last_total = total
             return
-        yield self._page(raw, total, 0, seen, budget)
+        yield self._page(raw, total, 0, seen, state)
         offset = len(raw)
-        if self.concurrent and budget[0] != 0 and total is not None and offset < total:
+        if self.concurrent and state.budget != 0 and total is not None and offset < total:
             planned = range(offset, total, step)
-            async for off, (raw, total) in self._ordered(planned):
-                if not raw:
-                    return
-                yield self._page(raw, total, off, seen, budget)
-                if budget[0] == 0:
-                    return
+            async with contextlib.aclosing(self._ordered(planned)) as pages:
+                async for off, (raw, total) in pages:
+                    if not raw:
+                        return
+                    yield self._page(raw, total, off, seen, state)
+                    if state.budget == 0:
+                        return
             offset = planned[-1] + step if planned else offset
-        while budget[0] != 0 and (total is None or offset < total):
+        while state.budget != 0 and (total is None or offset < total):
             raw, total, _ = await self._get(offset, first=False)
             if not raw:
+                state.last_total = total
                 return
-            yield self._page(raw, total, offset, seen, budget)
+            yield self._page(raw, total, offset, seen, state)
             offset += len(raw)
 
     async def _get(self, offset: int, *, first: bool) -> tuple[list[Any], int | None, int]:
@@ -181,8 +203,11 @@ class Paginator(Generic[T], AsyncIterator[T]):
         return raw, total, max(1, len(raw))
 
     def _page(
-        self, raw: list[Any], total: int | None, offset: int, seen: set[int] | None, budget: list[int | None]
+        self, raw: list[Any], total: int | None, offset: int, seen: set[int] | None, state: _PassState
     ) -> Page[T]:
+        state.last_total = total
+        if total != state.pass_total:
+            state.changed = True
         items = [self._build(r) for r in raw]
         if seen is not None:
             fresh = []
@@ -194,13 +219,13 @@ class Paginator(Generic[T], AsyncIterator[T]):
                 seen.add(h)
                 fresh.append(item)
             items = fresh
-        left = budget[0]
-        if left is not None:
-            items = items[:left]
-            budget[0] = left - len(items)
+        if state.budget is not None:
+            items = items[: state.budget]
+            state.budget -= len(items)
+        state.yielded += len(items)
         return Page(items=items, total_entries=total, offset=offset)
 
-    async def _ordered(self, offsets: range) -> AsyncIterator[tuple[int, _Raw]]:
+    async def _ordered(self, offsets: range) -> AsyncGenerator[tuple[int, _Raw], None]:
         """Fetch ``offsets`` with up to ``prefetch`` in flight, yielding in offset order."""
         window: collections.deque[tuple[int, asyncio.Task[tuple[list[Any], int | None]]]] = (
             collections.deque()
