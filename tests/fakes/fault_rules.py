@@ -30,6 +30,16 @@ FaultKind = Literal[
 FAULT_KINDS: frozenset[str] = frozenset(get_args(FaultKind))
 MODIFIER_KINDS: frozenset[str] = frozenset({"hang", "clamp_page", "mutate"})
 BROWSER_ROUTES: frozenset[str] = frozenset({"login", "login_page", "login_redirect", "home"})
+LISTING_ROUTES: frozenset[str] = frozenset(
+    {
+        "dags_list",
+        "dag_runs_list",
+        "dag_runs_batch",
+        "task_instances_list",
+        "xcom_list",
+        "variables_list",
+    }
+)
 
 
 @dataclass
@@ -40,7 +50,8 @@ class FaultRule:
     status: int = 503
     retry_after: int | float | str | None = None
     html_body: bool = False
-    route: str | list[str] | None = None
+    route: str | list[str] | None = None  # None: every API route (mutate: xcom_list only;
+    # clamp_page: listing routes only); login/home routes only when named explicitly
     path_contains: str | None = None
     method: str | None = None
     every: int | None = None
@@ -73,6 +84,10 @@ class FaultRule:
         """Whether a request falls in this rule's scope (before identity selection)."""
         if self.route is None:
             if route in BROWSER_ROUTES:
+                return False
+            if self.kind == "mutate" and route != "xcom_list":
+                return False
+            if self.kind == "clamp_page" and route not in LISTING_ROUTES:
                 return False
         elif isinstance(self.route, str):
             if route != self.route:
