@@ -58,6 +58,7 @@ class Paginator(Generic[T], AsyncIterator[T]):
         build: Turns one raw item into a model.
         key: The natural key of an item, for dedupe.
         page_size: The ``limit`` asked for (the server may return fewer).
+        start: The offset of the first item wanted (skip this many).
         max_items: Stop after this many items.
         concurrent: After the first page, fetch the remaining offsets concurrently
             (still yielding in order).
@@ -82,6 +83,7 @@ class Paginator(Generic[T], AsyncIterator[T]):
         key: Callable[[T], Hashable],
         *,
         page_size: int = 100,
+        start: int = 0,
         max_items: int | None = None,
         concurrent: bool = False,
         prefetch: int = 8,
@@ -89,6 +91,8 @@ class Paginator(Generic[T], AsyncIterator[T]):
     ) -> None:
         if not isinstance(page_size, int) or page_size < 1:
             raise UsageError(f"page_size must be a positive int, got {page_size!r}")
+        if not isinstance(start, int) or isinstance(start, bool) or start < 0:
+            raise UsageError(f"offset must be an int >= 0, got {start!r}")
         if max_items is not None and (not isinstance(max_items, int) or max_items < 0):
             raise UsageError(f"max_items must be None or an int >= 0, got {max_items!r}")
         if prefetch < 1:
@@ -97,6 +101,7 @@ class Paginator(Generic[T], AsyncIterator[T]):
         self._build = build
         self._key = key
         self.page_size = page_size
+        self.start = start
         self.max_items = max_items
         self.concurrent = concurrent
         self.prefetch = prefetch
@@ -141,12 +146,12 @@ class Paginator(Generic[T], AsyncIterator[T]):
         async with contextlib.aclosing(self._pass(seen, state, first=True)) as first_pass:
             async for page in first_pass:
                 yield page
-        short = state.last_total is not None and state.yielded < state.last_total
+        short = state.last_total is not None and state.yielded < state.last_total - self.start
         if state.budget == 0 or not (state.changed or short):
             return
         if seen is None:
             self.changed_while_paging = state.changed
-            self.shortfall = max(0, (state.last_total or 0) - state.yielded)
+            self.shortfall = max(0, (state.last_total or 0) - self.start - state.yielded)
             log.warning(
                 "the listing changed while it was paged (%d yielded, the server now counts %s); "
                 "rows may have been missed or repeated: dedupe is off, so no re-scan was made",
@@ -160,8 +165,8 @@ class Paginator(Generic[T], AsyncIterator[T]):
         async with contextlib.aclosing(self._pass(seen, state, first=False)) as second_pass:
             async for page in second_pass:
                 yield page
-        if state.last_total is not None and state.yielded < state.last_total:
-            self.shortfall = state.last_total - state.yielded
+        if state.last_total is not None and state.yielded < state.last_total - self.start:
+            self.shortfall = state.last_total - self.start - state.yielded
             log.warning("listing still %d short of total_entries after a re-scan", self.shortfall)
 
     # -- one pass over the offsets ------------------------------------------------------------
@@ -170,13 +175,13 @@ class Paginator(Generic[T], AsyncIterator[T]):
         self, seen: set[int] | None, state: _PassState, *, first: bool
     ) -> AsyncGenerator[Page[T], None]:
         """One walk over the offsets, yielding filtered pages and noting changes in ``state``."""
-        raw, total, step = await self._get(0, first=first)
+        raw, total, step = await self._get(self.start, first=first)
         state.pass_total = total
         if not raw:
             state.last_total = total
             return
-        yield self._page(raw, total, 0, seen, state)
-        offset = len(raw)
+        yield self._page(raw, total, self.start, seen, state)
+        offset = self.start + len(raw)
         if self.concurrent and state.budget != 0 and total is not None and offset < total:
             planned = range(offset, total, step)
             async with contextlib.aclosing(self._ordered(planned)) as pages:

@@ -26,6 +26,7 @@ class DAGResource(Resource):
         dag_id_pattern: str | None = None,
         order_by: str | None = None,
         page_size: int = 100,
+        offset: int = 0,
         max_items: int | None = None,
         concurrent: bool = False,
     ) -> Paginator[DAG]:
@@ -43,6 +44,7 @@ class DAGResource(Resource):
                 "order_by": order_by,
             },
             page_size=page_size,
+            offset=offset,
             max_items=max_items,
             concurrent=concurrent,
         )

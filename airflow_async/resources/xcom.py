@@ -29,6 +29,7 @@ class XComResource(Resource):
         map_index: int | None = None,
         xcom_key: str | None = None,
         page_size: int = 100,
+        offset: int = 0,
         max_items: int | None = None,
         concurrent: bool = False,
         dedupe: bool = True,
@@ -42,6 +43,7 @@ class XComResource(Resource):
             map_index: Only entries of this map index.
             xcom_key: Only entries with this key.
             page_size: The ``limit`` per page request.
+            offset: Skip this many entries first.
             max_items: Stop after this many entries.
             concurrent: Fetch pages after the first concurrently.
             dedupe: See :class:`~airflow_async.pagination.Paginator`.
@@ -68,6 +70,7 @@ class XComResource(Resource):
             _entry_key,
             params={"map_index": map_index, "xcom_key": xcom_key},
             page_size=page_size,
+            offset=offset,
             max_items=max_items,
             concurrent=concurrent,
             dedupe=dedupe,
