@@ -49,7 +49,12 @@ def iso(value: dt.datetime | None) -> str | None:
 
 
 def xcom_value(
-    dag_id: str, run_id: str, task_id: str, map_index: int, key: str, payload_bytes: int = 0
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    map_index: int,
+    key: str,
+    payload_bytes: int = 0,
 ) -> JSON:
     """Return the deterministic value of the XCom with this identity.
 
@@ -229,11 +234,8 @@ class DataSet:
         width = max(4, len(str(max(spec.n_dags - 1, 0))))
         self.dag_ids: list[str] = [f"dag_{d:0{width}d}" for d in range(spec.n_dags)]
         self.dag_index: dict[str, int] = {d: i for i, d in enumerate(self.dag_ids)}
-        self.slots: list[Slot] = [
-            Slot(t, task_id_for(t), m)
-            for t in range(spec.tasks_per_run)
-            for m in _map_indexes(spec, t)
-        ]
+        tasks, maps = range(spec.tasks_per_run), _map_indexes
+        self.slots: list[Slot] = [Slot(t, task_id_for(t), m) for t in tasks for m in maps(spec, t)]
         self.slot_index: dict[tuple[str, int], int] = {
             (s.task_id, s.map_index): i for i, s in enumerate(self.slots)
         }
@@ -484,11 +486,8 @@ class DataSet:
         ref_at: Callable[[int], XComRef],
     ) -> tuple[int, list[XComRef]]:
         cap = self.spec.max_entries
-        dels = sorted(
-            g
-            for g in self.deleted
-            if (cap is None or g < cap) and self._matches(f, self._ref_of(g))
-        )
+        live = (g for g in self.deleted if cap is None or g < cap)
+        dels = sorted(g for g in live if self._matches(f, self._ref_of(g)))
         ins = sorted(
             ((self._flat(ref.d, ref.r, ref.s, 0), 0, seq), ref)
             for ref, seq in self.inserted.items()
@@ -576,7 +575,10 @@ class DataSet:
 
     # ------------------------------------------------------------ run listings
     def runs_page(
-        self, dags: Iterable[int], offset: int, limit: int
+        self,
+        dags: Iterable[int],
+        offset: int,
+        limit: int,
     ) -> tuple[int, list[tuple[int, int]]]:
         """Return ``(total, [(d, r)])`` for a dag-run listing over ``dags``."""
         dag_list = list(dags)
@@ -586,7 +588,11 @@ class DataSet:
         return total, [(dag_list[j // n_runs], j % n_runs) for j in range(offset, end)]
 
     def tis_page(
-        self, d: int | None, r: int | None, offset: int, limit: int
+        self,
+        d: int | None,
+        r: int | None,
+        offset: int,
+        limit: int,
     ) -> tuple[int, list[tuple[int, ...]]]:
         """Return ``(total, [(d, r, s)])`` for a task-instance listing."""
         dags: Sequence[int] = range(self.dims[0]) if d is None else (d,)

@@ -38,7 +38,7 @@ LISTING_ROUTES: frozenset[str] = frozenset(
         "task_instances_list",
         "xcom_list",
         "variables_list",
-    }
+    },
 )
 
 
@@ -202,7 +202,12 @@ class Faults:
         return False
 
     def evaluate(
-        self, route: str, method: str, path: str, identity: str, reused: bool
+        self,
+        route: str,
+        method: str,
+        path: str,
+        identity: str,
+        reused: bool,
     ) -> list[FaultRule]:
         """Return the rules that fire for this request attempt, updating counters."""
         out: list[FaultRule] = []

@@ -85,7 +85,7 @@ ERROR_TYPE_BASE: Final = (
 )
 PROBLEM_JSON: Final = "application/problem+json"
 WRITE_ROUTES: Final = frozenset(
-    {"dag_run_trigger", "variable_create", "variable_patch", "variable_delete"}
+    {"dag_run_trigger", "variable_create", "variable_patch", "variable_delete"},
 )
 PUBLIC_ROUTES: Final = frozenset(
     {
@@ -97,7 +97,7 @@ PUBLIC_ROUTES: Final = frozenset(
         "home",
         "not_found",
         "method_not_allowed",
-    }
+    },
 )
 
 
@@ -122,7 +122,11 @@ class ServerConfig:
 
 class _Problem(Exception):
     def __init__(
-        self, status: int, title: str, detail: str | None = None, kind: str | None = None
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        kind: str | None = None,
     ) -> None:
         super().__init__(title)
         self.status, self.title, self.detail = status, title, detail
@@ -153,7 +157,10 @@ def _problem_response(
 ) -> web.Response:
     body = {"detail": detail, "instance": instance, "status": status, "title": title, "type": type_}
     return web.Response(
-        body=_dumps(body), status=status, content_type=PROBLEM_JSON, headers=headers
+        body=_dumps(body),
+        status=status,
+        content_type=PROBLEM_JSON,
+        headers=headers,
     )
 
 
@@ -274,7 +281,9 @@ class FaultServer:
     """
 
     def __init__(
-        self, config: ServerConfig | None = None, data: DataSet | DataSpec | None = None
+        self,
+        config: ServerConfig | None = None,
+        data: DataSet | DataSpec | None = None,
     ) -> None:
         self.config = config or ServerConfig()
         self._initial_config = dataclasses.replace(self.config)
@@ -459,7 +468,12 @@ class FaultServer:
         except _Problem as p:
             headers = {"WWW-Authenticate": "Basic"} if p.status == 401 else None
             return _problem_response(
-                p.status, p.title, p.detail, ERROR_TYPE_BASE + p.kind, ctx.request.path, headers
+                p.status,
+                p.title,
+                p.detail,
+                ERROR_TYPE_BASE + p.kind,
+                ctx.request.path,
+                headers,
             )
 
     # --------------------------------------------------------------------- faults
@@ -482,7 +496,10 @@ class FaultServer:
                 f"<h1>{rule.status} {title}</h1><hr>nginx</body></html>"
             )
             return web.Response(
-                text=page, status=rule.status, content_type="text/html", headers=headers
+                text=page,
+                status=rule.status,
+                content_type="text/html",
+                headers=headers,
             )
         return _problem_response(
             rule.status,
@@ -494,7 +511,10 @@ class FaultServer:
         )
 
     async def _post_fault(
-        self, ctx: _Ctx, rule: FaultRule, resp: web.Response
+        self,
+        ctx: _Ctx,
+        rule: FaultRule,
+        resp: web.Response,
     ) -> web.StreamResponse:
         body = resp.body if isinstance(resp.body, bytes) else b""
         cut = min(max(int(len(body) * rule.fraction), 0), max(len(body) - 1, 0))
@@ -650,7 +670,7 @@ class FaultServer:
                 "scheduler": {"status": "healthy", "latest_scheduler_heartbeat": now},
                 "triggerer": {"status": "healthy", "latest_triggerer_heartbeat": now},
                 "dag_processor": {"status": None, "latest_dag_processor_heartbeat": None},
-            }
+            },
         )
 
     async def _version(self, ctx: _Ctx) -> web.StreamResponse:
@@ -741,11 +761,8 @@ class FaultServer:
         data = self.data
         data.trigger_calls.append({"dag_id": dag_id, "body": body})
         self._dag(dag_id)
-        logical = str(
-            body.get("logical_date")
-            or body.get("execution_date")
-            or dt.datetime.now(dt.UTC).isoformat()
-        )
+        now = dt.datetime.now(dt.UTC).isoformat()
+        logical = str(body.get("logical_date") or body.get("execution_date") or now)
         run_id = str(body.get("dag_run_id") or f"manual__{logical}")
         if (dag_id, run_id) in data.triggered or data.find_run(dag_id, run_id) is not None:
             raise _Problem(
@@ -833,7 +850,7 @@ class FaultServer:
         )
         total, refs = self.data.xcom_page(f, offset, limit)
         body = _dumps(
-            {"xcom_entries": [self.data.xcom_item(ref) for ref in refs], "total_entries": total}
+            {"xcom_entries": [self.data.xcom_item(ref) for ref in refs], "total_entries": total},
         )
         for rule in ctx.mutations:
             self.data.mutate(f, rule.insert_rows, rule.delete_rows)
@@ -860,12 +877,9 @@ class FaultServer:
                     value: Any = data.xcom_value(ref)
         if item is None:
             if ctx.route != "xcom_echo" and not self.config.echo_unknown:
-                raise _Problem(
-                    404,
-                    "XCom entry not found",
-                    f"XCom entry {key!r} (map_index {map_index}) not found for "
-                    f"{dag_id}/{run_id}/{task_id}",
-                )
+                where = f"{dag_id}/{run_id}/{task_id}"
+                detail = f"XCom entry {key!r} (map_index {map_index}) not found for {where}"
+                raise _Problem(404, "XCom entry not found", detail)
             value = {
                 "echo": True,
                 "dag_id": dag_id,
@@ -890,17 +904,17 @@ class FaultServer:
     async def _variables_list(self, ctx: _Ctx) -> web.StreamResponse:
         offset, limit = self._page(ctx)
         rows = list(self.data.variables.values())
-        items = [
-            {"key": v["key"], "description": v["description"]}
-            for v in rows[offset : offset + limit]
-        ]
+        page = rows[offset : offset + limit]
+        items = [{"key": v["key"], "description": v["description"]} for v in page]
         return _json({"variables": items, "total_entries": len(rows)})
 
     def _variable_body(self, body: dict[str, Any]) -> JSON:
         missing = [f for f in ("key", "value") if f not in body]
         if missing:
             raise _Problem(
-                400, "Bad Request", str({f: ["Missing data for required field."] for f in missing})
+                400,
+                "Bad Request",
+                str({f: ["Missing data for required field."] for f in missing}),
             )
         return {
             "key": str(body["key"]),
@@ -927,7 +941,9 @@ class FaultServer:
         var = self._variable_body(await self._body(ctx))
         if var["key"] != key:
             raise _Problem(
-                400, "Invalid post body", "key from request body doesn't match uri parameter"
+                400,
+                "Invalid post body",
+                "key from request body doesn't match uri parameter",
             )
         old = self._variable(key)
         if var["description"] is None:
@@ -1017,7 +1033,8 @@ SERVER_KEY: Final = web.AppKey("server", FaultServer)
 
 
 def create_app(
-    config: ServerConfig | None = None, data: DataSet | DataSpec | None = None
+    config: ServerConfig | None = None,
+    data: DataSet | DataSpec | None = None,
 ) -> web.Application:
     """Return the aiohttp application of a new :class:`FaultServer` (not started)."""
     return FaultServer(config, data).app
@@ -1056,11 +1073,10 @@ class _Starter:
 
 async def _serve_cli(args: argparse.Namespace) -> None:
     overrides: dict[str, Any] = {"payload_bytes": args.payload_bytes}
-    spec = (
-        DataSpec.for_entries(args.entries, **overrides)
-        if args.entries is not None
-        else DataSpec(**overrides)
-    )
+    if args.entries is not None:
+        spec = DataSpec.for_entries(args.entries, **overrides)
+    else:
+        spec = DataSpec(**overrides)
     config = ServerConfig(
         auth=not args.no_auth,
         username=args.user,
@@ -1100,7 +1116,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--password", default="admin")
     parser.add_argument("--echo", action="store_true", help="echo unknown XCom ids")
     parser.add_argument(
-        "--xcom-deserialize", action="store_true", help="accept deserialize=true on XCom GETs"
+        "--xcom-deserialize",
+        action="store_true",
+        help="accept deserialize=true on XCom GETs",
     )
     asyncio.run(_serve_cli(parser.parse_args(argv)))
     return 0

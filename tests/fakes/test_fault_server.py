@@ -56,7 +56,16 @@ def api(srv: FaultServer, *segments: str, query: str = "") -> URL:
 
 def xcom_url(srv: FaultServer, dag: str, run: str, task: str, key: str, query: str = "") -> URL:
     return api(
-        srv, "dags", dag, "dagRuns", run, "taskInstances", task, "xcomEntries", key, query=query
+        srv,
+        "dags",
+        dag,
+        "dagRuns",
+        run,
+        "taskInstances",
+        task,
+        "xcomEntries",
+        key,
+        query=query,
     )
 
 
@@ -97,7 +106,8 @@ def test_million_entries_are_lazy() -> None:
 
 
 async def test_listing_pages_cover_everything_in_stable_order(
-    srv: FaultServer, http: aiohttp.ClientSession
+    srv: FaultServer,
+    http: aiohttp.ClientSession,
 ) -> None:
     seen: list[tuple[Any, ...]] = []
     offset = 0
@@ -119,26 +129,27 @@ async def test_listing_pages_cover_everything_in_stable_order(
         if not items:
             break
         assert all("dag_run_id" not in item for item in items)
-        seen += [
-            (i["dag_id"], i["execution_date"], i["task_id"], i["map_index"], i["key"])
-            for i in items
-        ]
+        fields = ("dag_id", "execution_date", "task_id", "map_index", "key")
+        seen += [tuple(i[f] for f in fields) for i in items]
         offset += len(items)
     assert len(seen) == len(set(seen)) == body["total_entries"] == SMALL.total_entries
 
 
 async def test_value_matches_identity_and_encoding(
-    srv: FaultServer, http: aiohttp.ClientSession
+    srv: FaultServer,
+    http: aiohttp.ClientSession,
 ) -> None:
     for key in BASE_KEYS:
         status, body = await get_json(
-            http, xcom_url(srv, "dag_0001", RUN0, "t00_extract", key, "stringify=false")
+            http,
+            xcom_url(srv, "dag_0001", RUN0, "t00_extract", key, "stringify=false"),
         )
         assert status == 200, key
         assert body["key"] == key
         assert body["value"] == xcom_value("dag_0001", RUN0, "t00_extract", -1, key)
     status, body = await get_json(
-        http, xcom_url(srv, "dag_0001", RUN0, "t00_extract", BASE_KEYS[0])
+        http,
+        xcom_url(srv, "dag_0001", RUN0, "t00_extract", BASE_KEYS[0]),
     )
     assert body["value"] == str(xcom_value("dag_0001", RUN0, "t00_extract", -1, BASE_KEYS[0]))
     # a '+' sent literally in the path stays a '+'; '%2541' decodes to '%41', not 'A'
@@ -196,7 +207,8 @@ async def test_runs_tis_dags_and_batch(srv: FaultServer, http: aiohttp.ClientSes
     run = body["dag_runs"][3]
     assert run["dag_run_id"].startswith("manual__") and run["run_type"] == "manual"
     status, one = await get_json(
-        http, api(srv, "dags", run["dag_id"], "dagRuns", run["dag_run_id"])
+        http,
+        api(srv, "dags", run["dag_id"], "dagRuns", run["dag_run_id"]),
     )
     assert one == run
     status, tis = await get_json(http, api(srv, "dags", "~", "dagRuns", "~", "taskInstances"))
@@ -232,7 +244,8 @@ async def test_trigger_and_variables(srv: FaultServer, http: aiohttp.ClientSessi
 
 
 async def test_echo_mode_round_trips_any_string(
-    srv: FaultServer, http: aiohttp.ClientSession
+    srv: FaultServer,
+    http: aiohttp.ClientSession,
 ) -> None:
     weird = ("d ü/%25+~", "manual__2024-01-01T00:00:00+00:00", "t/../x", "k%2F +?#&=é漢")
     status, body = await get_json(http, xcom_url(srv, *weird, query="stringify=false"))
@@ -312,7 +325,8 @@ async def test_form_login_session_expiry_and_login_faults(srv: FaultServer) -> N
 
 # --------------------------------------------------------------------------- faults
 async def test_status_faults_retry_after_and_transient(
-    srv: FaultServer, http: aiohttp.ClientSession
+    srv: FaultServer,
+    http: aiohttp.ClientSession,
 ) -> None:
     url = api(srv, "dags")
     srv.faults.add(FaultRule(kind="status", status=503, retry_after=2, times=2))
@@ -429,14 +443,19 @@ async def test_disconnect_and_keepalive_reset(srv: FaultServer) -> None:
 async def test_clamp_page(srv: FaultServer, http: aiohttp.ClientSession) -> None:
     srv.faults.add(FaultRule(kind="clamp_page", page_limit=3, route="xcom_list"))
     url = api(
-        srv, "dags", "~", "dagRuns", "~", "taskInstances", "~", "xcomEntries", query="limit=50"
+        srv,
+        "dags",
+        "~",
+        "dagRuns",
+        "~",
+        "taskInstances",
+        "~",
+        "xcomEntries",
+        query="limit=50",
     )
     status, body = await get_json(http, url)
-    assert (
-        status == 200
-        and len(body["xcom_entries"]) == 3
-        and body["total_entries"] == SMALL.total_entries
-    )
+    assert status == 200 and len(body["xcom_entries"]) == 3
+    assert body["total_entries"] == SMALL.total_entries
 
 
 async def test_mutation_while_paging(srv: FaultServer, http: aiohttp.ClientSession) -> None:
