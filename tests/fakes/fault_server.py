@@ -36,7 +36,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
-import html
 import http
 import json
 import os
@@ -57,6 +56,23 @@ from tests.fakes.fault_data import (
     XComFilter,
     XComRef,
     xcom_value,
+)
+from tests.fakes.fault_http import (
+    ERROR_TYPE_BASE,
+    PUBLIC_ROUTES,
+    WRITE_ROUTES,
+    Ctx,
+    Problem,
+    Session,
+    dumps,
+    fmt_retry_after,
+    html_response,
+    json_response,
+    login_html,
+    parse_bool,
+    parse_int,
+    problem_response,
+    resolve,
 )
 from tests.fakes.fault_rules import FaultConfig, FaultRule, Faults, Stats
 
@@ -80,25 +96,6 @@ __all__ = [
 ]
 
 HOST: Final = "127.0.0.1"
-ERROR_TYPE_BASE: Final = (
-    "https://airflow.apache.org/docs/apache-airflow/2.11.2/stable-rest-api-ref.html#section/Errors/"
-)
-PROBLEM_JSON: Final = "application/problem+json"
-WRITE_ROUTES: Final = frozenset(
-    {"dag_run_trigger", "variable_create", "variable_patch", "variable_delete"},
-)
-PUBLIC_ROUTES: Final = frozenset(
-    {
-        "health",
-        "version",
-        "login",
-        "login_page",
-        "login_redirect",
-        "home",
-        "not_found",
-        "method_not_allowed",
-    },
-)
 
 
 @dataclass
@@ -120,159 +117,6 @@ class ServerConfig:
     faults: FaultConfig = field(default_factory=FaultConfig)
 
 
-class _Problem(Exception):
-    def __init__(
-        self,
-        status: int,
-        title: str,
-        detail: str | None = None,
-        kind: str | None = None,
-    ) -> None:
-        super().__init__(title)
-        self.status, self.title, self.detail = status, title, detail
-        self.kind = kind or {
-            400: "BadRequest",
-            401: "Unauthenticated",
-            403: "PermissionDenied",
-            404: "NotFound",
-            409: "AlreadyExists",
-        }.get(status, "Unknown")
-
-
-def _dumps(obj: object) -> bytes:
-    return json.dumps(obj, separators=(",", ":")).encode()
-
-
-def _json(obj: object, status: int = 200) -> web.Response:
-    return web.Response(body=_dumps(obj), status=status, content_type="application/json")
-
-
-def _problem_response(
-    status: int,
-    title: str,
-    detail: str | None,
-    type_: str,
-    instance: str,
-    headers: dict[str, str] | None = None,
-) -> web.Response:
-    body = {"detail": detail, "instance": instance, "status": status, "title": title, "type": type_}
-    return web.Response(
-        body=_dumps(body),
-        status=status,
-        content_type=PROBLEM_JSON,
-        headers=headers,
-    )
-
-
-def _login_html(csrf: str, error: str | None = None) -> str:
-    alert = f'<div class="alert alert-danger">{html.escape(error)}</div>' if error else ""
-    return (
-        "<!DOCTYPE html><html><head><title>Sign In - Airflow</title></head><body>"
-        f'{alert}<form method="post" action="/login/" name="login">'
-        f'<input id="csrf_token" name="csrf_token" type="hidden" value="{csrf}">'
-        '<input id="username" name="username" type="text">'
-        '<input id="password" name="password" type="password">'
-        '<input class="btn btn-primary" type="submit" value="Sign In"></form></body></html>'
-    )
-
-
-def _html(text: str, status: int = 200) -> web.Response:
-    return web.Response(text=text, status=status, content_type="text/html")
-
-
-def _resolve(method: str, segs: list[str]) -> tuple[str, tuple[str, ...]]:
-    """Map a method and decoded path segments to ``(route name, path args)``."""
-    table: dict[str, str]
-    args: tuple[str, ...] = ()
-    match segs:
-        case ["api", "v1", *rest]:
-            pass
-        case ["login", ""]:
-            return {"GET": "login_page", "POST": "login"}.get(method, "method_not_allowed"), ()
-        case ["login"]:
-            return "login_redirect", ()
-        case ["home"] | [""]:
-            return "home", ()
-        case _:
-            return "not_found", ()
-    match rest:
-        case ["health"]:
-            table = {"GET": "health"}
-        case ["version"]:
-            table = {"GET": "version"}
-        case ["dags"]:
-            table = {"GET": "dags_list"}
-        case ["dags", d]:
-            table, args = {"GET": "dag_get"}, (d,)
-        case ["dags", d, "dagRuns"]:
-            table, args = {"GET": "dag_runs_list", "POST": "dag_run_trigger"}, (d,)
-        case ["dags", "~", "dagRuns", "list"] if method == "POST":
-            table = {"POST": "dag_runs_batch"}
-        case ["dags", d, "dagRuns", r]:
-            table, args = {"GET": "dag_run_get"}, (d, r)
-        case ["dags", d, "dagRuns", r, "taskInstances"]:
-            table, args = {"GET": "task_instances_list"}, (d, r)
-        case ["dags", d, "dagRuns", r, "taskInstances", t]:
-            table, args = {"GET": "task_instance_get"}, (d, r, t, "-1")
-        case ["dags", d, "dagRuns", r, "taskInstances", t, "xcomEntries"]:
-            table, args = {"GET": "xcom_list"}, (d, r, t)
-        case ["dags", d, "dagRuns", r, "taskInstances", t, m]:
-            table, args = {"GET": "task_instance_get"}, (d, r, t, m)
-        case ["dags", d, "dagRuns", r, "taskInstances", t, "xcomEntries", k]:
-            table, args = {"GET": "xcom_get"}, (d, r, t, k)
-        case ["_echo", "dags", d, "dagRuns", r, "taskInstances", t, "xcomEntries", k]:
-            table, args = {"GET": "xcom_echo"}, (d, r, t, k)
-        case ["variables"]:
-            table = {"GET": "variables_list", "POST": "variable_create"}
-        case ["variables", k]:
-            table = {"GET": "variable_get", "PATCH": "variable_patch", "DELETE": "variable_delete"}
-            args = (k,)
-        case _:
-            return "not_found", ()
-    return table.get(method, "method_not_allowed"), args
-
-
-@dataclass(slots=True)
-class _Ctx:
-    request: web.Request
-    route: str
-    args: tuple[str, ...]
-    path: str
-    clamp: int | None = None
-    mutations: list[FaultRule] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Session:
-    role: str | None
-    csrf: str
-    requests: int = 0
-
-
-def _parse_int(raw: str | None, name: str, default: int) -> int:
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise _Problem(400, "Bad Request", f"'{raw}' is not of type 'integer' ({name})") from None
-
-
-def _parse_bool(raw: str | None, name: str, default: bool) -> bool:
-    if raw is None:
-        return default
-    low = raw.lower()
-    if low in ("true", "1"):
-        return True
-    if low in ("false", "0"):
-        return False
-    raise _Problem(400, "Bad Request", f"'{raw}' is not of type 'boolean' ({name})")
-
-
-def _fmt_retry_after(value: int | float | str) -> str:
-    return value if isinstance(value, str) else f"{value:g}"
-
-
 class FaultServer:
     """The fake server: app, live config, faults, stats and data.
 
@@ -292,7 +136,7 @@ class FaultServer:
         self.data = data
         self.faults = Faults(self.config.faults)
         self.stats = Stats()
-        self.sessions: dict[str, _Session] = {}
+        self.sessions: dict[str, Session] = {}
         self._conn_requests: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -423,13 +267,13 @@ class FaultServer:
             reused = seen > 0
         try:
             segs = [unquote(s) if "%" in s else s for s in path.split("/")[1:]]
-            route, args = _resolve(request.method, segs)
-            ctx = _Ctx(request, route, args, "/" + "/".join(segs))
+            route, args = resolve(request.method, segs)
+            ctx = Ctx(request, route, args, "/" + "/".join(segs))
             return await self._serve(ctx, reused)
         finally:
             stats.in_flight -= 1
 
-    async def _serve(self, ctx: _Ctx, reused: bool) -> web.StreamResponse:
+    async def _serve(self, ctx: Ctx, reused: bool) -> web.StreamResponse:
         terminal: FaultRule | None = None
         if self.faults.has_rules:
             req = ctx.request
@@ -460,14 +304,14 @@ class FaultServer:
         self.stats.record(ctx.route, resp.status)
         return resp
 
-    async def _route(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _route(self, ctx: Ctx) -> web.StreamResponse:
         try:
             if ctx.route not in PUBLIC_ROUTES and self.config.auth:
                 self._check_auth(ctx)
             return await self._handlers[ctx.route](ctx)
-        except _Problem as p:
+        except Problem as p:
             headers = {"WWW-Authenticate": "Basic"} if p.status == 401 else None
-            return _problem_response(
+            return problem_response(
                 p.status,
                 p.title,
                 p.detail,
@@ -477,7 +321,7 @@ class FaultServer:
             )
 
     # --------------------------------------------------------------------- faults
-    def _pre_fault(self, ctx: _Ctx, rule: FaultRule) -> web.StreamResponse:
+    def _pre_fault(self, ctx: Ctx, rule: FaultRule) -> web.StreamResponse:
         if rule.kind in ("disconnect", "reset_keepalive"):
             self.stats.record(ctx.route, "closed")
             if ctx.request.transport is not None:
@@ -485,10 +329,10 @@ class FaultServer:
             return web.Response(status=500)  # never sent: the transport is closing
         self.stats.record(ctx.route, rule.status if rule.kind == "status" else 200)
         if rule.kind == "html":
-            return _html(_login_html("injected-fault"))
+            return html_response(login_html("injected-fault"))
         headers: dict[str, str] = {}
         if rule.retry_after is not None:
-            headers["Retry-After"] = _fmt_retry_after(rule.retry_after)
+            headers["Retry-After"] = fmt_retry_after(rule.retry_after)
         title = http.HTTPStatus(rule.status).phrase
         if rule.html_body:
             page = (
@@ -501,7 +345,7 @@ class FaultServer:
                 content_type="text/html",
                 headers=headers,
             )
-        return _problem_response(
+        return problem_response(
             rule.status,
             title,
             f"Injected fault ({rule.label})",
@@ -512,7 +356,7 @@ class FaultServer:
 
     async def _post_fault(
         self,
-        ctx: _Ctx,
+        ctx: Ctx,
         rule: FaultRule,
         resp: web.Response,
     ) -> web.StreamResponse:
@@ -545,7 +389,7 @@ class FaultServer:
         return stream
 
     # ----------------------------------------------------------------------- auth
-    def _check_auth(self, ctx: _Ctx) -> None:
+    def _check_auth(self, ctx: Ctx) -> None:
         request = ctx.request
         role: str | None = None
         header = request.headers.get("Authorization")
@@ -563,9 +407,9 @@ class FaultServer:
                 else:
                     role = sess.role
         if role is None:
-            raise _Problem(401, "Unauthorized", None)
+            raise Problem(401, "Unauthorized", None)
         if role != "admin" and ctx.route in WRITE_ROUTES:
-            raise _Problem(403, "Forbidden", "Your user does not have the required permissions")
+            raise Problem(403, "Forbidden", "Your user does not have the required permissions")
 
     def _parse_basic(self, header: str) -> str | None:
         scheme, _, encoded = header.partition(" ")
@@ -578,17 +422,17 @@ class FaultServer:
         entry = self._users.get(user)
         return entry[1] if entry is not None and entry[0] == pw else None
 
-    async def _login_page(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _login_page(self, ctx: Ctx) -> web.StreamResponse:
         token = ctx.request.cookies.get("session")
         sess = self.sessions.get(token) if token else None
         if sess is None:
-            token, sess = secrets.token_urlsafe(24), _Session(None, secrets.token_hex(20))
+            token, sess = secrets.token_urlsafe(24), Session(None, secrets.token_hex(20))
             self.sessions[token] = sess
-        resp = _html(_login_html(sess.csrf))
+        resp = html_response(login_html(sess.csrf))
         resp.set_cookie("session", token or "", httponly=True, path="/", samesite="Lax")
         return resp
 
-    async def _login(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _login(self, ctx: Ctx) -> web.StreamResponse:
         request = ctx.request
         form = await request.post()
         csrf = str(form.get("csrf_token", ""))
@@ -600,13 +444,14 @@ class FaultServer:
             valid = bool(csrf) and any(s.csrf == csrf for s in self.sessions.values())
         if not valid:
             self.stats.logins["csrf_error"] += 1
-            return _html("<h1>Bad Request</h1><p>The CSRF token is missing or invalid.</p>", 400)
+            page = "<h1>Bad Request</h1><p>The CSRF token is missing or invalid.</p>"
+            return html_response(page, 400)
         injected = self.faults.take_login_failure()
         if injected:
             self.stats.fault("login_failed")
             if self.faults.config.login_fail_mode == "error":
                 self.stats.logins["error"] += 1
-                return _html("<h1>Internal Server Error</h1>", 500)
+                return html_response("<h1>Internal Server Error</h1>", 500)
         user = self._users.get(str(form.get("username", "")))
         ok = user is not None and user[0] == str(form.get("password", ""))
         if injected or not ok or user is None:
@@ -614,57 +459,57 @@ class FaultServer:
             if self.config.login_failure_redirect:
                 return web.Response(status=302, headers={"Location": "/login/"})
             assert sess is not None
-            return _html(_login_html(sess.csrf, "Invalid login. Please try again."))
+            return html_response(login_html(sess.csrf, "Invalid login. Please try again."))
         if token:
             self.sessions.pop(token, None)
         new_token = secrets.token_urlsafe(24)
-        self.sessions[new_token] = _Session(user[1], secrets.token_hex(20))
+        self.sessions[new_token] = Session(user[1], secrets.token_hex(20))
         self.stats.logins["success"] += 1
         resp = web.Response(status=302, headers={"Location": "/home"})
         resp.set_cookie("session", new_token, httponly=True, path="/", samesite="Lax")
         return resp
 
-    async def _login_redirect(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _login_redirect(self, ctx: Ctx) -> web.StreamResponse:
         return web.Response(status=308, headers={"Location": "/login/"})
 
-    async def _home(self, ctx: _Ctx) -> web.StreamResponse:
-        return _html("<html><head><title>Airflow</title></head><body>DAGs</body></html>")
+    async def _home(self, ctx: Ctx) -> web.StreamResponse:
+        return html_response("<html><head><title>Airflow</title></head><body>DAGs</body></html>")
 
-    async def _not_found(self, ctx: _Ctx) -> web.StreamResponse:
-        raise _Problem(404, "Not Found", "The requested URL was not found on the server.")
+    async def _not_found(self, ctx: Ctx) -> web.StreamResponse:
+        raise Problem(404, "Not Found", "The requested URL was not found on the server.")
 
-    async def _method_not_allowed(self, ctx: _Ctx) -> web.StreamResponse:
-        raise _Problem(405, "Method Not Allowed", "The method is not allowed for the URL.")
+    async def _method_not_allowed(self, ctx: Ctx) -> web.StreamResponse:
+        raise Problem(405, "Method Not Allowed", "The method is not allowed for the URL.")
 
     # --------------------------------------------------------------------- paging
-    def _limit(self, ctx: _Ctx, raw: int) -> int:
+    def _limit(self, ctx: Ctx, raw: int) -> int:
         cfg = self.config
         if raw < 0:
-            raise _Problem(400, "Bad Request", "Page limit must be a positive integer")
+            raise Problem(400, "Bad Request", "Page limit must be a positive integer")
         limit = cfg.fallback_page_limit if raw == 0 else min(raw, cfg.max_page_limit)
         return limit if ctx.clamp is None else min(limit, ctx.clamp)
 
-    def _page(self, ctx: _Ctx) -> tuple[int, int]:
+    def _page(self, ctx: Ctx) -> tuple[int, int]:
         q = ctx.request.query
-        offset = _parse_int(q.get("offset"), "offset", 0)
+        offset = parse_int(q.get("offset"), "offset", 0)
         if offset < 0:
-            raise _Problem(400, "Bad Request", f"{offset} is less than the minimum of 0")
-        return offset, self._limit(ctx, _parse_int(q.get("limit"), "limit", 100))
+            raise Problem(400, "Bad Request", f"{offset} is less than the minimum of 0")
+        return offset, self._limit(ctx, parse_int(q.get("limit"), "limit", 100))
 
     def _missing(self, title: str, detail: str) -> None:
         if self.config.listing_unknown_404:
-            raise _Problem(404, title, detail)
+            raise Problem(404, title, detail)
 
     def _dag(self, dag_id: str) -> int:
         d = self.data.dag_index.get(dag_id)
         if d is None:
-            raise _Problem(404, "DAG not found", f"DAG with dag_id: '{dag_id}' not found")
+            raise Problem(404, "DAG not found", f"DAG with dag_id: '{dag_id}' not found")
         return d
 
     # ------------------------------------------------------------------ endpoints
-    async def _health(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _health(self, ctx: Ctx) -> web.StreamResponse:
         now = dt.datetime.now(dt.UTC).isoformat()
-        return _json(
+        return json_response(
             {
                 "metadatabase": {"status": "healthy"},
                 "scheduler": {"status": "healthy", "latest_scheduler_heartbeat": now},
@@ -673,10 +518,10 @@ class FaultServer:
             },
         )
 
-    async def _version(self, ctx: _Ctx) -> web.StreamResponse:
-        return _json({"version": "2.11.2", "git_version": None})
+    async def _version(self, ctx: Ctx) -> web.StreamResponse:
+        return json_response({"version": "2.11.2", "git_version": None})
 
-    async def _dags_list(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _dags_list(self, ctx: Ctx) -> web.StreamResponse:
         offset, limit = self._page(ctx)
         q = ctx.request.query
         pattern = q.get("dag_id_pattern")
@@ -684,22 +529,22 @@ class FaultServer:
         dags: range | list[int] = range(len(data.dag_ids))
         if pattern:
             dags = [d for d in dags if pattern.lower() in data.dag_ids[d].lower()]
-        if _parse_bool(q.get("paused"), "paused", False):
+        if parse_bool(q.get("paused"), "paused", False):
             dags = []
         items = [data.dag_json(d) for d in dags[offset : offset + limit]]
-        return _json({"dags": items, "total_entries": len(dags)})
+        return json_response({"dags": items, "total_entries": len(dags)})
 
-    async def _dag_get(self, ctx: _Ctx) -> web.StreamResponse:
-        return _json(self.data.dag_json(self._dag(ctx.args[0])))
+    async def _dag_get(self, ctx: Ctx) -> web.StreamResponse:
+        return json_response(self.data.dag_json(self._dag(ctx.args[0])))
 
-    def _run_404(self, dag_id: str, run_id: str) -> _Problem:
-        return _Problem(
+    def _run_404(self, dag_id: str, run_id: str) -> Problem:
+        return Problem(
             404,
             "DAGRun not found",
             f"DAGRun with DAG ID: '{dag_id}' and DagRun ID: '{run_id}' not found",
         )
 
-    async def _dag_runs_list(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _dag_runs_list(self, ctx: Ctx) -> web.StreamResponse:
         (dag_id,) = ctx.args
         offset, limit = self._page(ctx)
         dags: range | list[int] = range(len(self.data.dag_ids))
@@ -710,52 +555,52 @@ class FaultServer:
             dags = [] if d is None else [d]
         total, pairs = self.data.runs_page(dags, offset, limit)
         items = [self.data.run_json(d, r) for d, r in pairs]
-        return _json({"dag_runs": items, "total_entries": total})
+        return json_response({"dag_runs": items, "total_entries": total})
 
-    async def _dag_runs_batch(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _dag_runs_batch(self, ctx: Ctx) -> web.StreamResponse:
         body = await self._body(ctx)
         offset = body.get("page_offset", 0)
         raw_limit = body.get("page_limit", 100)
         if not isinstance(offset, int) or offset < 0:
-            raise _Problem(400, "Bad Request", f"{offset!r} is not valid for page_offset")
+            raise Problem(400, "Bad Request", f"{offset!r} is not valid for page_offset")
         if not isinstance(raw_limit, int) or raw_limit < 1:
-            raise _Problem(400, "Bad Request", f"{raw_limit!r} is less than the minimum of 1")
+            raise Problem(400, "Bad Request", f"{raw_limit!r} is less than the minimum of 1")
         limit = self._limit(ctx, raw_limit)
         dags: range | list[int] = range(len(self.data.dag_ids))
         dag_ids = body.get("dag_ids")
         if dag_ids is not None:
             if not isinstance(dag_ids, list):
-                raise _Problem(400, "Bad Request", "dag_ids must be a list")
+                raise Problem(400, "Bad Request", "dag_ids must be a list")
             wanted = {self.data.dag_index.get(str(x)) for x in dag_ids}
             dags = sorted(d for d in wanted if d is not None)
         total, pairs = self.data.runs_page(dags, offset, limit)
         items = [self.data.run_json(d, r) for d, r in pairs]
-        return _json({"dag_runs": items, "total_entries": total})
+        return json_response({"dag_runs": items, "total_entries": total})
 
-    async def _dag_run_get(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _dag_run_get(self, ctx: Ctx) -> web.StreamResponse:
         dag_id, run_id = ctx.args
         d = self._dag(dag_id)
         triggered = self.data.triggered.get((dag_id, run_id))
         if triggered is not None:
-            return _json(triggered)
+            return json_response(triggered)
         r = self.data.find_run(dag_id, run_id)
         if r is None:
             raise self._run_404(dag_id, run_id)
-        return _json(self.data.run_json(d, r))
+        return json_response(self.data.run_json(d, r))
 
-    async def _body(self, ctx: _Ctx) -> dict[str, Any]:
+    async def _body(self, ctx: Ctx) -> dict[str, Any]:
         raw = await ctx.request.read()
         if not raw:
             return {}
         try:
             body = json.loads(raw)
         except ValueError:
-            raise _Problem(400, "Bad Request", "Request body is not valid JSON") from None
+            raise Problem(400, "Bad Request", "Request body is not valid JSON") from None
         if not isinstance(body, dict):
-            raise _Problem(400, "Bad Request", "Request body must be a JSON object")
+            raise Problem(400, "Bad Request", "Request body must be a JSON object")
         return body
 
-    async def _dag_run_trigger(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _dag_run_trigger(self, ctx: Ctx) -> web.StreamResponse:
         (dag_id,) = ctx.args
         body = await self._body(ctx)
         data = self.data
@@ -765,7 +610,7 @@ class FaultServer:
         logical = str(body.get("logical_date") or body.get("execution_date") or now)
         run_id = str(body.get("dag_run_id") or f"manual__{logical}")
         if (dag_id, run_id) in data.triggered or data.find_run(dag_id, run_id) is not None:
-            raise _Problem(
+            raise Problem(
                 409,
                 "Conflict",
                 f"DAGRun with DAG ID: '{dag_id}' and DAGRun ID: '{run_id}' already exists",
@@ -787,7 +632,7 @@ class FaultServer:
             "note": body.get("note"),
         }
         data.triggered[(dag_id, run_id)] = run
-        return _json(run)
+        return json_response(run)
 
     def _run_pos(self, dag_id: str, run_id: str) -> tuple[int | None, int | None, bool]:
         """``(d, r, known)`` for listing paths; ``known`` False means answer empty."""
@@ -805,32 +650,32 @@ class FaultServer:
                 return d, None, False
         return d, r, True
 
-    async def _tis_list(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _tis_list(self, ctx: Ctx) -> web.StreamResponse:
         dag_id, run_id = ctx.args
         offset, limit = self._page(ctx)
         d, r, known = self._run_pos(dag_id, run_id)
         if not known:
-            return _json({"task_instances": [], "total_entries": 0})
+            return json_response({"task_instances": [], "total_entries": 0})
         total, rows = self.data.tis_page(d, r, offset, limit)
         items = [self.data.ti_json(*row) for row in rows]
-        return _json({"task_instances": items, "total_entries": total})
+        return json_response({"task_instances": items, "total_entries": total})
 
-    async def _ti_get(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _ti_get(self, ctx: Ctx) -> web.StreamResponse:
         dag_id, run_id, task_id, raw_map = ctx.args
         d = self._dag(dag_id)
         r = self.data.find_run(dag_id, run_id)
         if r is None:
             raise self._run_404(dag_id, run_id)
-        s = self.data.slot_index.get((task_id, _parse_int(raw_map, "map_index", -1)))
+        s = self.data.slot_index.get((task_id, parse_int(raw_map, "map_index", -1)))
         if s is None:
-            raise _Problem(
+            raise Problem(
                 404,
                 "Task instance not found",
                 f"Task instance {task_id!r} (map_index {raw_map}) not found in {dag_id}/{run_id}",
             )
-        return _json(self.data.ti_json(d, r, s))
+        return json_response(self.data.ti_json(d, r, s))
 
-    async def _xcom_list(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _xcom_list(self, ctx: Ctx) -> web.StreamResponse:
         dag_id, run_id, task_id = ctx.args
         offset, limit = self._page(ctx)
         q = ctx.request.query
@@ -839,31 +684,31 @@ class FaultServer:
             self._missing("Task not found", f"Task {task_id!r} not found in DAG {dag_id!r}")
             known = False
         if not known:
-            return _json({"xcom_entries": [], "total_entries": 0})
+            return json_response({"xcom_entries": [], "total_entries": 0})
         raw_map = q.get("map_index")
         f = XComFilter(
             d=d,
             r=r,
             task_id=None if task_id == "~" else task_id,
-            map_index=None if raw_map is None else _parse_int(raw_map, "map_index", -1),
+            map_index=None if raw_map is None else parse_int(raw_map, "map_index", -1),
             key=q.get("xcom_key"),
         )
         total, refs = self.data.xcom_page(f, offset, limit)
-        body = _dumps(
+        body = dumps(
             {"xcom_entries": [self.data.xcom_item(ref) for ref in refs], "total_entries": total},
         )
         for rule in ctx.mutations:
             self.data.mutate(f, rule.insert_rows, rule.delete_rows)
         return web.Response(body=body, content_type="application/json")
 
-    async def _xcom_get(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _xcom_get(self, ctx: Ctx) -> web.StreamResponse:
         dag_id, run_id, task_id, key = ctx.args
         q = ctx.request.query
-        map_index = _parse_int(q.get("map_index"), "map_index", -1)
-        deserialize = _parse_bool(q.get("deserialize"), "deserialize", False)
-        stringify = _parse_bool(q.get("stringify"), "stringify", True)
+        map_index = parse_int(q.get("map_index"), "map_index", -1)
+        deserialize = parse_bool(q.get("deserialize"), "deserialize", False)
+        stringify = parse_bool(q.get("stringify"), "stringify", True)
         if deserialize and not self.config.xcom_deserialize_enabled:
-            raise _Problem(400, "Bad Request", "XCom deserialization is disabled in configuration.")
+            raise Problem(400, "Bad Request", "XCom deserialization is disabled in configuration.")
         data = self.data
         item: JSON | None = None
         if ctx.route != "xcom_echo":
@@ -879,7 +724,7 @@ class FaultServer:
             if ctx.route != "xcom_echo" and not self.config.echo_unknown:
                 where = f"{dag_id}/{run_id}/{task_id}"
                 detail = f"XCom entry {key!r} (map_index {map_index}) not found for {where}"
-                raise _Problem(404, "XCom entry not found", detail)
+                raise Problem(404, "XCom entry not found", detail)
             value = {
                 "echo": True,
                 "dag_id": dag_id,
@@ -899,19 +744,19 @@ class FaultServer:
                 "raw_path": ctx.request.raw_path,
             }
         item["value"] = str(value) if stringify else value
-        return _json(item)
+        return json_response(item)
 
-    async def _variables_list(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _variables_list(self, ctx: Ctx) -> web.StreamResponse:
         offset, limit = self._page(ctx)
         rows = list(self.data.variables.values())
         page = rows[offset : offset + limit]
         items = [{"key": v["key"], "description": v["description"]} for v in page]
-        return _json({"variables": items, "total_entries": len(rows)})
+        return json_response({"variables": items, "total_entries": len(rows)})
 
     def _variable_body(self, body: dict[str, Any]) -> JSON:
         missing = [f for f in ("key", "value") if f not in body]
         if missing:
-            raise _Problem(
+            raise Problem(
                 400,
                 "Bad Request",
                 str({f: ["Missing data for required field."] for f in missing}),
@@ -922,25 +767,25 @@ class FaultServer:
             "description": body.get("description"),
         }
 
-    async def _variable_create(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _variable_create(self, ctx: Ctx) -> web.StreamResponse:
         var = self._variable_body(await self._body(ctx))
         self.data.variables[var["key"]] = var
-        return _json(var)
+        return json_response(var)
 
     def _variable(self, key: str) -> JSON:
         var = self.data.variables.get(key)
         if var is None:
-            raise _Problem(404, "Variable not found", "Variable does not exist")
+            raise Problem(404, "Variable not found", "Variable does not exist")
         return var
 
-    async def _variable_get(self, ctx: _Ctx) -> web.StreamResponse:
-        return _json(self._variable(ctx.args[0]))
+    async def _variable_get(self, ctx: Ctx) -> web.StreamResponse:
+        return json_response(self._variable(ctx.args[0]))
 
-    async def _variable_patch(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _variable_patch(self, ctx: Ctx) -> web.StreamResponse:
         (key,) = ctx.args
         var = self._variable_body(await self._body(ctx))
         if var["key"] != key:
-            raise _Problem(
+            raise Problem(
                 400,
                 "Invalid post body",
                 "key from request body doesn't match uri parameter",
@@ -949,9 +794,9 @@ class FaultServer:
         if var["description"] is None:
             var["description"] = old["description"]
         self.data.variables[key] = var
-        return _json(var)
+        return json_response(var)
 
-    async def _variable_delete(self, ctx: _Ctx) -> web.StreamResponse:
+    async def _variable_delete(self, ctx: Ctx) -> web.StreamResponse:
         (key,) = ctx.args
         self._variable(key)
         del self.data.variables[key]
@@ -968,7 +813,7 @@ class FaultServer:
                 body = raw
             return self._control_op(request.method, name, body)
         except (ValueError, TypeError) as exc:
-            return _json({"error": str(exc)}, status=400)
+            return json_response({"error": str(exc)}, status=400)
 
     def _control_op(self, method: str, name: str, body: dict[str, Any]) -> web.Response:
         match method, name:
@@ -986,7 +831,7 @@ class FaultServer:
                     self.faults.set(new)
                 self.config.faults = self.faults.config
             case "GET", "config":
-                return _json(self._config_json())
+                return json_response(self._config_json())
             case "POST", "config":
                 scalars = {f.name for f in dataclasses.fields(ServerConfig)} - {"faults"}
                 unknown = set(body) - scalars
@@ -995,7 +840,7 @@ class FaultServer:
                 for key, value in body.items():
                     setattr(self.config, key, value)
                 self._rebuild_auth()
-                return _json(self._config_json())
+                return json_response(self._config_json())
             case "POST", "reset":
                 self.reset()
             case "POST", "expire_sessions":
@@ -1006,7 +851,7 @@ class FaultServer:
                 snap["inserted_rows"] = len(self.data.inserted)
                 snap["deleted_rows"] = len(self.data.deleted)
                 snap["sessions"] = sum(1 for s in self.sessions.values() if s.role)
-                return _json(snap)
+                return json_response(snap)
             case "GET", "data":
                 spec = self.data.spec
                 out = {f.name: getattr(spec, f.name) for f in dataclasses.fields(DataSpec)}
@@ -1014,10 +859,10 @@ class FaultServer:
                 out["total_entries"] = spec.total_entries
                 out["dag_ids"] = len(self.data.dag_ids)
                 out["run_ids"] = [run.run_id for run in self.data.runs]
-                return _json(out)
+                return json_response(out)
             case _:
-                return _json({"error": f"no control endpoint {method} {name}"}, status=404)
-        return _json(self.faults.config.to_json())
+                return json_response({"error": f"no control endpoint {method} {name}"}, status=404)
+        return json_response(self.faults.config.to_json())
 
     def _config_json(self) -> dict[str, Any]:
         out = dataclasses.asdict(self.config)
