@@ -1,0 +1,5 @@
+"""``python -m airflow_async``: the ``airflow-async`` command line."""
+
+from .cli import main
+
+raise SystemExit(main())

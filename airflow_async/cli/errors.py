@@ -1,0 +1,158 @@
+"""Turning exceptions into one readable line that says what to do, and an exit code."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from yarl import URL
+
+from ..errors import (
+    AirflowError,
+    APIError,
+    ConnectError,
+    DecodeError,
+    Forbidden,
+    HarvestAborted,
+    LoginFailed,
+    NotFound,
+    RequestTimeout,
+    ServerError,
+    SessionAuthUnsupported,
+    TransportError,
+    Unauthorized,
+    UsageError,
+)
+from .config import CLIUsageError
+
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
+    "EXIT_RUN_FAILED",
+    "EXIT_TERMINATED",
+    "EXIT_USAGE",
+    "CommandFailed",
+    "exit_code_for",
+    "format_error",
+]
+
+#: Everything worked.
+EXIT_OK: Final = 0
+#: An error: the server refused, could not be reached, or answered something unusable.
+EXIT_ERROR: Final = 1
+#: The command line or environment was not usable (argparse uses 2 as well).
+EXIT_USAGE: Final = 2
+#: A harvest or export finished, but some entries failed (see the failures file).
+EXIT_PARTIAL: Final = 3
+#: ``runs trigger --wait``: the run finished in the ``failed`` state.
+EXIT_RUN_FAILED: Final = 4
+#: Stopped by Ctrl-C (SIGINT).
+EXIT_INTERRUPTED: Final = 130
+#: Stopped by SIGTERM.
+EXIT_TERMINATED: Final = 143
+
+
+class CommandFailed(Exception):
+    """A command could not do its job for a reason it already explains (exit code 1 unless given)."""
+
+    def __init__(self, message: str, *, exit_code: int = EXIT_ERROR) -> None:
+        self.exit_code = exit_code
+        super().__init__(message)
+
+
+def _origin(url: str) -> str:
+    try:
+        u = URL(url)
+        return str(u.origin()) if u.is_absolute() and u.host else url
+    except (ValueError, TypeError):
+        return url
+
+
+def _api_path(url: str) -> str:
+    try:
+        return URL(url).path or url
+    except (ValueError, TypeError):
+        return url
+
+
+def format_error(exc: BaseException, *, server: str, credential_fix: str, username: str | None = None) -> str:
+    """One line describing ``exc`` for a person, with the fix when there is one.
+
+    Args:
+        exc: The error.
+        server: The server URL the command used (``--url``).
+        credential_fix: How to supply other credentials ("set AIRFLOW_PASSWORD or ...").
+        username: The user name, to name in permission errors.
+    """
+    origin = _origin(server)
+    if isinstance(exc, CLIUsageError | CommandFailed):
+        return str(exc)
+    if isinstance(exc, Unauthorized):
+        return f"401 from {origin}: wrong username or password ({credential_fix})"
+    if isinstance(exc, LoginFailed):
+        why = str(exc).split(" failed: ", 1)[-1]
+        if "wrong username or password" in why:
+            return f"login to {origin} failed: wrong username or password ({credential_fix})"
+        return f"login to {origin} failed: {why} (try --auth basic)"
+    if isinstance(exc, SessionAuthUnsupported):
+        return f"{exc} (use --auth basic)"
+    if isinstance(exc, Forbidden):
+        who = f"user {username!r}" if username else "these credentials"
+        return (
+            f"403 from {origin}: {who} may not {exc.method} {_api_path(exc.url)} "
+            "(ask an Airflow admin for a role with this permission)"
+        )
+    if isinstance(exc, NotFound):
+        detail = exc.detail or exc.title or "not found"
+        return f"404 from {origin}: {detail} ({exc.method} {_api_path(exc.url)}; check the ids and --url)"
+    if isinstance(exc, ServerError):
+        detail = exc.detail or exc.title or "no details"
+        return (
+            f"{exc.status} from {origin}: the server failed on {exc.method} {_api_path(exc.url)}: {detail} "
+            "(see the Airflow webserver log; retry later or lower --concurrency)"
+        )
+    if isinstance(exc, APIError):
+        detail = exc.detail or exc.title or "no details"
+        return f"{exc.status} from {origin}: {detail} ({exc.method} {_api_path(exc.url)})"
+    if isinstance(exc, ConnectError):
+        return (
+            f"cannot connect to {origin}: is Airflow running? "
+            f"(check --url or AIRFLOW_URL; {_reason(exc.message)})"
+        )
+    if isinstance(exc, RequestTimeout):
+        return f"no answer from {origin} in time: raise --timeout or lower --concurrency"
+    if isinstance(exc, TransportError):
+        return f"lost the connection to {origin}: {exc.message} (run again; --resume continues a harvest)"
+    if isinstance(exc, DecodeError):
+        return (
+            f"{origin} did not answer like Airflow's REST API ({exc.reason}; got {exc.content_type or 'no'} "
+            f"content): check --url"
+        )
+    if isinstance(exc, HarvestAborted):
+        return f"{exc} (run again with --resume once the server is back)"
+    if isinstance(exc, UsageError):
+        return str(exc)
+    if isinstance(exc, AirflowError):
+        return str(exc)
+    if isinstance(exc, TimeoutError):
+        return str(exc) or "timed out"
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        return f"cannot use{where}: {exc.strerror or exc}"
+    return f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+
+
+def _reason(message: str) -> str:
+    # The transport says "cannot connect to host:port: <os error>; is the server running ...".
+    text = message.split(": ", 1)[-1] if message.startswith("cannot connect") else message
+    return text.split(";", 1)[0].strip()
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The exit code for an error that ended a command."""
+    if isinstance(exc, CommandFailed):
+        return exc.exit_code
+    if isinstance(exc, CLIUsageError | UsageError):
+        return EXIT_USAGE
+    return EXIT_ERROR
