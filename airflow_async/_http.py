@@ -7,7 +7,9 @@ can be tested synchronously and reused by every transport.
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -67,6 +69,19 @@ def normalize_base_url(base_url: str | URL, api_version: str) -> URL:
     return url.with_path(path or "/").with_query(None)
 
 
+@functools.lru_cache(maxsize=8192)
+def _quote(text: str) -> str:
+    """Percent-encode everything but unreserved characters; cached, since ids repeat."""
+    if _PLAIN.fullmatch(text):
+        return text  # nothing to encode: most ids, every fixed segment, most query values
+    if text in (".", ".."):
+        return text.replace(".", "%2E")  # dot segments would be resolved away by URL handling
+    return quote(text, safe="")
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_\-~]+")
+
+
 def encode_segment(segment: str | int) -> str:
     """Percent-encode one path segment.
 
@@ -80,7 +95,7 @@ def encode_segment(segment: str | int) -> str:
     text = str(segment)
     if text == "":
         raise UsageError("an id or key in the URL path is empty: pass a non-empty string or '~'")
-    return quote(text, safe="")
+    return _quote(text)
 
 
 def encode_query(params: Mapping[str, QueryValue] | None) -> list[tuple[str, str]]:
@@ -130,7 +145,7 @@ def build_url(
     query = encode_query(params)
     text = str(base.origin()) + path
     if query:
-        text += "?" + "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in query)
+        text += "?" + "&".join(f"{_quote(k)}={_quote(v)}" for k, v in query)
     return URL(text, encoded=True)
 
 

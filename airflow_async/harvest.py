@@ -115,7 +115,9 @@ class _RunMap:
 
     async def resolve(self, entry: XComEntry) -> str:
         assert self._ready is not None
-        await asyncio.shield(self._ready)
+        if not self._ready.done():
+            await asyncio.shield(self._ready)  # many fetches wait on one listing; none may cancel it
+        self._ready.result()  # the listing's error, if it failed
         if entry.execution_date is None:
             raise RunNotFound(f"XCom entry {entry.natural_key} has no execution_date to find its run by")
         found = self._map.get((entry.dag_id, entry.execution_date))

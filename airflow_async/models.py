@@ -7,7 +7,7 @@ a newer server does not break an older client. Datetimes are timezone-aware.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -248,20 +248,22 @@ def _make_converter() -> cattrs.Converter:
 converter = _make_converter()
 
 
-def structure(data: Any, model: type[T], *, method: str = "", url: str = "") -> T:
+def structure(data: Any, model: type[T], *, source: Callable[[], tuple[str, str]] | None = None) -> T:
     """Build ``model`` from decoded JSON; raise :class:`DecodeError` if it does not fit.
 
-    ``method`` and ``url`` name the request the data came from, for the error message.
+    ``source`` returns the ``(method, url)`` of the request the data came from; it is
+    called only to word an error, so building the URL costs nothing on success.
     """
-    if not isinstance(data, Mapping):
-        raise _shape_error(data, model, method, url, "expected a JSON object")
     try:
+        if not isinstance(data, Mapping):
+            raise TypeError("expected a JSON object")
         return converter.structure(data, model)
     except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
         if isinstance(exc, cattrs.BaseValidationError):
             detail = "; ".join(cattrs.transform_error(exc))
         else:
             detail = str(exc)
+        method, url = source() if source is not None else ("", "")
         raise _shape_error(data, model, method, url, detail) from None
 
 

@@ -144,14 +144,38 @@ class Transport:
         method = method.upper()
         url = self.url(segments, params)
         body = None if json is None else jsonlib.dumps(json).encode()
-        safe = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
+        failed: AirflowError | None = None
         try:
-            if not self.retry.enabled:
+            try:
+                result = await self._attempt(method, url, body)
+            except AirflowError as first:
+                if not self.retry.enabled:
+                    raise
+                failed = first
+            else:
+                self._succeeded()
+                return result
+            # The first attempt runs outside tenacity (it costs per call); after a failure,
+            # tenacity sees that failure as attempt 1 and drives the retries from there.
+            safe = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
+
+            async def attempt() -> Any:
+                nonlocal failed
+                if failed is not None:
+                    error, failed = failed, None
+                    raise error
                 return await self._attempt(method, url, body)
-            return await self._retrying(method, url, safe)(self._attempt, method, url, body)
+
+            result = await self._retrying(method, url, safe)(attempt)
         except AirflowError:
             self.stats.failures += 1
             raise
+        self._succeeded()
+        return result
+
+    def _succeeded(self) -> None:
+        if self.budget is not None:
+            self.budget.refund()
 
     def _retrying(self, method: str, url: URL, idempotent: bool) -> AsyncRetrying:
         policy, budget, stats = self.retry, self.budget, self.stats
@@ -285,11 +309,12 @@ class Transport:
 
     async def _read_body(self, method: str, url: URL, resp: aiohttp.ClientResponse) -> bytes:
         limit = self.max_response_bytes
-        if limit is None:
+        length = resp.content_length
+        if limit is None or (length is not None and length <= limit):
             return await resp.read()
-        if resp.content_length is not None and resp.content_length > limit:
+        if length is not None:
             raise ResponseTooLarge(
-                f"the response has {resp.content_length} bytes, more than max_response_bytes="
+                f"the response has {length} bytes, more than max_response_bytes="
                 f"{limit}; raise max_response_bytes to accept it",
                 method=method,
                 url=url,

@@ -72,7 +72,7 @@ class Resource:
         idempotent: bool | None = None,
     ) -> T:
         data = await self._call(method, segments, params=params, json=json, idempotent=idempotent)
-        return structure(data, model, method=method, url=str(self._t.url(segments)))
+        return structure(data, model, source=lambda: (method, str(self._t.url(segments))))
 
     def _paginate(
         self,
@@ -93,12 +93,15 @@ class Resource:
         base = dict(params or {})
 
         # The transport is looked up per call: a paginator may be made before the client opens.
+        def source() -> tuple[str, str]:
+            return "GET", str(self._t.url(segments))
+
         async def fetch(offset: int, limit: int) -> tuple[list[Any], int | None]:
             data = await self._t.request("GET", segments, params={**base, "limit": limit, "offset": offset})
-            return unpack_collection(data, items_key, "GET", str(self._t.url(segments)))
+            return unpack_collection(data, items_key, source)
 
         def default_build(raw: Any) -> T:
-            return structure(raw, model, method="GET", url=str(self._t.url(segments)))
+            return structure(raw, model, source=source)
 
         return Paginator(
             fetch,
@@ -113,9 +116,12 @@ class Resource:
         )
 
 
-def unpack_collection(data: Any, items_key: str, method: str, url: str) -> tuple[list[Any], int | None]:
+def unpack_collection(
+    data: Any, items_key: str, source: Callable[[], tuple[str, str]]
+) -> tuple[list[Any], int | None]:
     """Split a collection envelope into its items and ``total_entries``."""
     if not isinstance(data, Mapping) or not isinstance(data.get(items_key), list):
+        method, url = source()
         raise DecodeError(
             f"expected a collection with a {items_key!r} list",
             status=200,

@@ -96,9 +96,12 @@ class DAGRunResource(Resource):
             body["order_by"] = order_by
         segments = ("dags", "~", "dagRuns", "list")
         data = await self._call("POST", segments, json=body, idempotent=True)
-        raw, total = unpack_collection(data, "dag_runs", "POST", str(self._t.url(segments)))
-        url = str(self._t.url(segments))
-        return [structure(r, DAGRun, method="POST", url=url) for r in raw], total
+
+        def source() -> tuple[str, str]:
+            return "POST", str(self._t.url(segments))
+
+        raw, total = unpack_collection(data, "dag_runs", source)
+        return [structure(r, DAGRun, source=source) for r in raw], total
 
     async def get(self, dag_id: str, dag_run_id: str) -> DAGRun:
         """Get one DAG run."""
