@@ -113,6 +113,12 @@ def _positive(name: str, value: object, kind: Callable[[str], float]) -> float:
     return number
 
 
+def _pick(flag: object, env: Mapping[str, str], name: str, default: object) -> object:
+    if flag is not None:
+        return flag
+    return env.get(name) or default
+
+
 def resolve_settings(
     args: argparse.Namespace,
     *,
@@ -133,12 +139,10 @@ def resolve_settings(
         raise CLIUsageError(f"--auth must be one of {', '.join(AUTH_SCHEMES)}, got {scheme!r}")
     concurrency = int(
         _positive(
-            "--concurrency",
-            args.concurrency or env.get("AIRFLOW_CONCURRENCY") or DEFAULT_MAX_CONCURRENCY,
-            int,
+            "--concurrency", _pick(args.concurrency, env, "AIRFLOW_CONCURRENCY", DEFAULT_MAX_CONCURRENCY), int
         )
     )
-    timeout = _positive("--timeout", args.timeout or env.get("AIRFLOW_TIMEOUT") or DEFAULT_TIMEOUT, float)
+    timeout = _positive("--timeout", _pick(args.timeout, env, "AIRFLOW_TIMEOUT", DEFAULT_TIMEOUT), float)
     if scheme == "token":
         if args.token_file:
             secret = _read_secret_file(args.token_file, "token", stdin)
