@@ -13,7 +13,9 @@ to show what the harvest's per-entry memory would be without the listing's dedup
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import sys
+import time
 from datetime import datetime
 
 from airflow_async import AirflowClient, Auth, BasicAuth, SessionAuth, XComEntry, bounded_map
@@ -85,11 +87,18 @@ async def compose(base: str, *, auth: str, user: str, concurrency: int) -> Resul
 async def _main() -> None:
     parser = base_parser("python -m benchmarks.ours", ("none", "basic", "session"))
     parser.add_argument("--mode", choices=("harvest", "compose"), default="harvest")
+    parser.add_argument("--profile", help="write a cProfile (CPU-time clock) of the run to this file")
     args = parser.parse_args()
     run = harvest if args.mode == "harvest" else compose
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
     meter = Meter()
     meter.start()
+    if profiler is not None:
+        profiler.enable()
     result = await run(args.url, auth=args.auth, user=args.user, concurrency=args.concurrency)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     meter.stop(result).emit()
 
 
