@@ -13,10 +13,13 @@ venv), pinned by ``tests/harness/constraints-airflow-2.11.2.txt``. Each ``Airflo
 fresh AIRFLOW_HOME with a SQLite database, two users (admin/admin Admin, viewer/viewer Viewer) and
 two webservers on 127.0.0.1 sharing that database:
 
-* main:   auth backends basic_auth + session, default page limits (max 100),
-          ``[api] enable_xcom_deserialize_support = True``.
-* second: auth backend basic_auth ONLY, ``[api] maximum_page_limit = 25``, deserialize support
-          left at its default (False -> deserialize=true answers 400).
+* main:   stock config: auth backends basic_auth + session, default page limits (max 100),
+          ``[api] enable_xcom_deserialize_support = True``. No or bad credentials -> 403 (FAB's
+          default AUTH_ROLE_PUBLIC="Public" makes anonymous requests "authenticated").
+* second: basic auth ONLY (the UI session cookie is refused by the API with 401; 2.11.2 cannot
+          do that by config alone, see shim/.../session_disabled.py), ``[api]
+          maximum_page_limit = 25``, deserialize support left at its default (False ->
+          deserialize=true answers 400). No or bad credentials -> 401.
 """
 
 from __future__ import annotations
@@ -60,7 +63,23 @@ ADMIN = ("admin", "admin")
 VIEWER = ("viewer", "viewer")
 SECOND_MAXIMUM_PAGE_LIMIT = 25
 MAIN_AUTH_BACKENDS = "airflow.api.auth.backend.basic_auth,airflow.api.auth.backend.session"
-SECOND_AUTH_BACKENDS = "airflow.api.auth.backend.basic_auth"
+# Airflow 2.11.2 force-appends the session backend to any auth_backends value that lacks the
+# string "airflow.api.auth.backend.session"; the shim's dotted name contains it, and the shim
+# authenticates nobody. See tests/harness/shim/.../session_disabled.py.
+SHIM_DIR = HARNESS_DIR / "shim"
+SESSION_DISABLED_BACKEND = "airflow_async_harness.airflow.api.auth.backend.session_disabled"
+SECOND_AUTH_BACKENDS = f"airflow.api.auth.backend.basic_auth,{SESSION_DISABLED_BACKEND}"
+# FAB's defaults (AUTH_DB, CSRF) except AUTH_ROLE_PUBLIC=None: FAB defaults it to "Public", and
+# then the basic_auth backend passes requests without an Authorization header on to Flask-Login's
+# session user - which would let the UI cookie in again.
+SECOND_WEBSERVER_CONFIG = """\
+from flask_appbuilder.const import AUTH_DB
+
+AUTH_TYPE = AUTH_DB
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = None
+AUTH_ROLE_PUBLIC = None
+"""
 #: DAGs executed for real with ``airflow dags test <dag> 2024-01-01`` (run id
 #: ``manual__2024-01-01T00:00:00+00:00``); their XComs are in the manifest with source "dags_test".
 DAGS_TEST = ("harvest_real", "example_xcom")
@@ -125,9 +144,7 @@ def _ensure_venv(
     marker = venv.parent / "installed.json"
     want = {
         "requirements": requirements,
-        "constraints_sha256": (
-            hashlib.sha256(constraints.read_bytes()).hexdigest() if constraints else None
-        ),
+        "constraints_sha256": (hashlib.sha256(constraints.read_bytes()).hexdigest() if constraints else None),
     }
     python = _bin(venv, "python")
 
@@ -155,23 +172,30 @@ def _ensure_venv(
         with open(install_log, "w") as out:
             steps = [
                 [base_python, "-m", "venv", str(venv)],
-                [str(python), "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
-                 *(["-c", str(constraints)] if constraints else []), *requirements],
+                [
+                    str(python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--no-input",
+                    "--disable-pip-version-check",
+                    *(["-c", str(constraints)] if constraints else []),
+                    *requirements,
+                ],
                 [str(python), *check],
             ]
             for cmd in steps:
                 out.write(f"$ {' '.join(cmd)}\n")
                 out.flush()
-                rc = subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+                rc = subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
                 if rc != 0:
                     raise HarnessError(
-                        f"{cmd[0]} {cmd[1:3]} failed with exit {rc}; see {install_log}:\n"
-                        f"{_tail(install_log)}"
+                        f"{cmd[0]} {cmd[1:3]} failed with exit {rc}; see {install_log}:\n{_tail(install_log)}"
                     )
         elapsed = time.monotonic() - t0
-        marker.write_text(json.dumps({**want, "seconds": round(elapsed, 1),
-                                      "installed_at": time.time()}, indent=1))
+        marker.write_text(
+            json.dumps({**want, "seconds": round(elapsed, 1), "installed_at": time.time()}, indent=1)
+        )
         log(f"installed {venv} in {elapsed:.1f}s")
     return python
 
@@ -222,13 +246,19 @@ def _alive(pid: int) -> bool:
 
 
 def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    """True while a non-zombie process of process group ``pgid`` exists (a zombie leader that
+    its parent has not reaped yet would keep ``killpg(pgid, 0)`` succeeding)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            return True
+    return False
 
 
 def kill_groups(pgids: list[int], grace: float = STOP_GRACE) -> None:
@@ -274,17 +304,42 @@ class _Webserver:
         self.port = _free_port()
         self.log_path = home / f"webserver-{self.name}.log"
         cmd = [
-            str(airflow_bin), "webserver", "-H", HOST, "-p", str(self.port),
-            "-w", str(self.workers), "--pid", str(home / f"webserver-{self.name}.pid"),
+            str(airflow_bin),
+            "webserver",
+            "-H",
+            HOST,
+            "-p",
+            str(self.port),
+            "-w",
+            str(self.workers),
+            "--pid",
+            str(home / f"webserver-{self.name}.pid"),
         ]
         with open(self.log_path, "ab") as out:
             out.write(f"$ {' '.join(cmd)}\n".encode())
             out.flush()
             self.proc = subprocess.Popen(
-                cmd, env=self.env, cwd=home, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                cmd,
+                env=self.env,
+                cwd=home,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         self.started_at = time.monotonic()
+        self.ready_after = None
+        # Poll health in the background so readiness is timed exactly even while the caller
+        # is busy seeding.
+        threading.Thread(target=self._poll, args=(self.proc,), daemon=True).start()
+
+    def _poll(self, proc: subprocess.Popen[bytes]) -> None:
+        deadline = self.started_at + START_TIMEOUT * 2
+        while proc is self.proc and proc.poll() is None and time.monotonic() < deadline:
+            if _http_status(f"{self.url}/api/v1/health", timeout=2.0) == 200:
+                self.ready_after = round(time.monotonic() - self.started_at, 2)
+                return
+            time.sleep(0.2)
 
 
 class AirflowServer:
@@ -337,51 +392,61 @@ class AirflowServer:
 
     def env(self, **overrides: str) -> dict[str, str]:
         """Environment for every Airflow process of this server (CLI, seeder, webservers)."""
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("AIRFLOW__") and k not in ("AIRFLOW_HOME", "AIRFLOW_CONFIG")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("AIRFLOW__") and k not in ("AIRFLOW_HOME", "AIRFLOW_CONFIG")
+        }
         env.pop("PYTHONPATH", None)
         env.pop("VIRTUAL_ENV", None)
         env["PATH"] = f"{AIRFLOW_VENV / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-        env.update({
-            "AIRFLOW_HOME": str(self.home),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",  # example_xcom is re-exported in dags/
-            "AIRFLOW__CORE__EXECUTOR": "SequentialExecutor",
-            "AIRFLOW__CORE__ENABLE_XCOM_PICKLING": "False",
-            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-            "AIRFLOW__CORE__FERNET_KEY": "",
-            "AIRFLOW__METRICS__TIMER_UNIT_CONSISTENCY": "True",
-            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.home / "logs"),
-            "AIRFLOW__SCHEDULER__CHILD_PROCESS_LOG_DIRECTORY": str(self.home / "logs" / "scheduler"),
-            "AIRFLOW__WEBSERVER__SECRET_KEY": self._secret_key,
-            # Permissions are synced once by `seed_airflow2.py setup`; skipping the per-worker
-            # FAB sync makes startup faster and avoids racing inserts between 6 workers.
-            "AIRFLOW__WEBSERVER__UPDATE_FAB_PERMS": "False",
-            "AIRFLOW__WEBSERVER__WORKER_REFRESH_BATCH_SIZE": "0",  # no rolling worker restarts
-            "AIRFLOW__WEBSERVER__WARN_DEPLOYMENT_EXPOSURE": "False",
-            # Login is rate limited to 5 per 40 s by default; tests log in far more often.
-            "AIRFLOW__WEBSERVER__AUTH_RATE_LIMITED": "False",
-            "AIRFLOW__WEBSERVER__WEB_SERVER_WORKER_TIMEOUT": "120",
-            "AIRFLOW__API__AUTH_BACKENDS": MAIN_AUTH_BACKENDS,
-            "AIRFLOW__API__ENABLE_XCOM_DESERIALIZE_SUPPORT": "True",
-            "PYTHONWARNINGS": "ignore",
-            "NO_COLOR": "1",
-        })
+        env.update(
+            {
+                "AIRFLOW_HOME": str(self.home),
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
+                "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",  # example_xcom is re-exported in dags/
+                "AIRFLOW__CORE__EXECUTOR": "SequentialExecutor",
+                "AIRFLOW__CORE__ENABLE_XCOM_PICKLING": "False",
+                "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+                "AIRFLOW__CORE__FERNET_KEY": "",
+                "AIRFLOW__METRICS__TIMER_UNIT_CONSISTENCY": "True",
+                "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.home / "logs"),
+                "AIRFLOW__SCHEDULER__CHILD_PROCESS_LOG_DIRECTORY": str(self.home / "logs" / "scheduler"),
+                "AIRFLOW__WEBSERVER__SECRET_KEY": self._secret_key,
+                # Permissions are synced once by `seed_airflow2.py setup`; skipping the per-worker
+                # FAB sync makes startup faster and avoids racing inserts between 6 workers.
+                "AIRFLOW__WEBSERVER__UPDATE_FAB_PERMS": "False",
+                "AIRFLOW__WEBSERVER__WORKER_REFRESH_BATCH_SIZE": "0",  # no rolling worker restarts
+                "AIRFLOW__WEBSERVER__WARN_DEPLOYMENT_EXPOSURE": "False",
+                # Login is rate limited to 5 per 40 s by default; tests log in far more often.
+                "AIRFLOW__WEBSERVER__AUTH_RATE_LIMITED": "False",
+                "AIRFLOW__WEBSERVER__WEB_SERVER_WORKER_TIMEOUT": "120",
+                "AIRFLOW__API__AUTH_BACKENDS": MAIN_AUTH_BACKENDS,
+                "AIRFLOW__API__ENABLE_XCOM_DESERIALIZE_SUPPORT": "True",
+                "PYTHONWARNINGS": "ignore",
+                "NO_COLOR": "1",
+            }
+        )
         env.update(overrides)
         return env
 
     def _second_env(self) -> dict[str, str]:
+        config_file = self.home / "webserver_config_second.py"
+        config_file.write_text(SECOND_WEBSERVER_CONFIG)
         return self.env(
             AIRFLOW__API__AUTH_BACKENDS=SECOND_AUTH_BACKENDS,
             AIRFLOW__API__MAXIMUM_PAGE_LIMIT=str(SECOND_MAXIMUM_PAGE_LIMIT),
             AIRFLOW__API__ENABLE_XCOM_DESERIALIZE_SUPPORT="False",
+            AIRFLOW__WEBSERVER__CONFIG_FILE=str(config_file),
+            PYTHONPATH=str(SHIM_DIR),
         )
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def _run(self, name: str, cmd: list[str], *, env: dict[str, str] | None = None,
-             timeout: float = 300) -> str:
+    def _run(
+        self, name: str, cmd: list[str], *, env: dict[str, str] | None = None, timeout: float = 300
+    ) -> str:
         """Run an Airflow-venv command, logging to ``<home>/<name>.log``; raise with its tail."""
         log_path = self.home / f"{name}.log"
         t0 = time.monotonic()
@@ -389,9 +454,16 @@ class AirflowServer:
             out.write(f"$ {' '.join(cmd)}\n".encode())
             out.flush()
             try:
-                proc = subprocess.run(cmd, env=env or self.env(), cwd=self.home, stdout=out,
-                                      stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                      timeout=timeout, check=False)
+                proc = subprocess.run(
+                    cmd,
+                    env=env or self.env(),
+                    cwd=self.home,
+                    stdout=out,
+                    stderr=subprocess.PIPE,
+                    stdin=subprocess.DEVNULL,
+                    timeout=timeout,
+                    check=False,
+                )
             except subprocess.TimeoutExpired as exc:
                 raise HarnessError(f"{name} timed out after {timeout}s:\n{_tail(log_path)}") from exc
         err = proc.stderr.decode(errors="replace")
@@ -457,17 +529,27 @@ class AirflowServer:
         (self.home / "logs").mkdir(exist_ok=True)
         self._register_atexit()
         self._run("db-migrate", [str(self.airflow_bin), "db", "migrate"])
-        self._run("setup", [
-            str(self.python), str(SEED_SCRIPT), "setup",
-            "--user", f"{ADMIN[0]}:{ADMIN[1]}:Admin",
-            "--user", f"{VIEWER[0]}:{VIEWER[1]}:Viewer",
-        ], env=self.env(AIRFLOW__WEBSERVER__UPDATE_FAB_PERMS="True"))
+        self._run(
+            "setup",
+            [
+                str(self.python),
+                str(SEED_SCRIPT),
+                "setup",
+                "--user",
+                f"{ADMIN[0]}:{ADMIN[1]}:Admin",
+                "--user",
+                f"{VIEWER[0]}:{VIEWER[1]}:Viewer",
+            ],
+            env=self.env(AIRFLOW__WEBSERVER__UPDATE_FAB_PERMS="True"),
+        )
         self._prepared = True
 
     def launch(self, second: bool = True) -> None:
         """Start the webserver process(es) without waiting for them (see ``wait_ready``)."""
         self.prepare()
         self._stopped = False
+        for key in [k for k in self.timings if k.startswith("webserver_")]:
+            del self.timings[key]
         self.main = _Webserver("main", self.workers, self.env())
         self.main.launch(self.airflow_bin, self.home)
         if second:
@@ -481,7 +563,7 @@ class AirflowServer:
         deadline = time.monotonic() + timeout
         retries = {ws.name: 2 for ws in servers}
         while True:
-            pending = [ws for ws in servers if ws.ready_after is None]
+            pending = [ws for ws in servers if f"webserver_{ws.name}_ready" not in self.timings]
             if not pending:
                 break
             for ws in pending:
@@ -499,15 +581,13 @@ class AirflowServer:
                         f"Airflow {ws.name} webserver exited with {ws.proc.returncode} before "
                         f"answering; log {ws.log_path}:\n{tail}"
                     )
-                if _http_status(f"{ws.url}/api/v1/health") == 200:
-                    ws.ready_after = round(time.monotonic() - ws.started_at, 2)
+                if ws.ready_after is not None:
                     self.timings[f"webserver_{ws.name}_ready"] = ws.ready_after
             if time.monotonic() > deadline:
                 names = ", ".join(ws.name for ws in pending)
                 tails = "\n".join(f"--- {ws.log_path}:\n{_tail(ws.log_path)}" for ws in pending)
                 self.stop(cleanup=False)
-                raise HarnessError(f"Airflow webserver(s) {names} not healthy after {timeout}s\n"
-                                   f"{tails}")
+                raise HarnessError(f"Airflow webserver(s) {names} not healthy after {timeout}s\n{tails}")
             time.sleep(0.25)
 
     def start(self, second: bool = True, timeout: float = START_TIMEOUT) -> AirflowServer:
@@ -537,35 +617,51 @@ class AirflowServer:
         self.prepare()
         t0 = time.monotonic()
         seed_part = self.home / "manifest-seed.json"
-        cmd = [str(self.python), str(SEED_SCRIPT), "seed", "--manifest", str(seed_part),
-               "--xcoms", str(xcoms), "--runs", str(runs), "--large", str(large)]
+        cmd = [
+            str(self.python),
+            str(SEED_SCRIPT),
+            "seed",
+            "--manifest",
+            str(seed_part),
+            "--xcoms",
+            str(xcoms),
+            "--runs",
+            str(runs),
+            "--large",
+            str(large),
+        ]
         if reset:
             cmd.append("--reset")
-        stats = [line for line in self._run("seed", cmd).splitlines()
-                 if line.startswith("SEED_STATS ")]
+        stats = [line for line in self._run("seed", cmd).splitlines() if line.startswith("SEED_STATS ")]
         self.seed_stats = json.loads(stats[-1].split(" ", 1)[1]) if stats else {}
         parts = [json.loads(seed_part.read_text())]
         if dags_test:
             test_part = self.home / "manifest-dags-test.json"
             if not test_part.exists():
                 for dag_id in DAGS_TEST:
-                    self._run(f"dags-test-{dag_id}",
-                              [str(self.airflow_bin), "dags", "test", dag_id, DAGS_TEST_DATE])
-                collect = [str(self.python), str(SEED_SCRIPT), "collect",
-                           "--manifest", str(test_part)]
+                    self._run(
+                        f"dags-test-{dag_id}", [str(self.airflow_bin), "dags", "test", dag_id, DAGS_TEST_DATE]
+                    )
+                collect = [str(self.python), str(SEED_SCRIPT), "collect", "--manifest", str(test_part)]
                 for dag_id in DAGS_TEST:
                     collect += ["--dag-id", dag_id]
                 self._run("collect", collect)
             parts.append(json.loads(test_part.read_text()))
-        manifest = [entry for part in parts for entry in part]
+        # One list in the v1 list endpoint's order: dag_id, task_id, run_id, map_index, key
+        # (SQLite compares text bytewise; UTF-8 byte order == code point order == Python's).
+        manifest = sorted(
+            (entry for part in parts for entry in part),
+            key=lambda e: (e["dag_id"], e["task_id"], e["dag_run_id"], e["map_index"], e["key"]),
+        )
         tmp = self.manifest_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(manifest, ensure_ascii=False))
         tmp.replace(self.manifest_path)
         self.timings["seed_total"] = round(time.monotonic() - t0, 2)
         return self.manifest_path
 
-    def start_and_seed(self, second: bool = True, timeout: float = START_TIMEOUT,
-                       **seed_kwargs: Any) -> AirflowServer:
+    def start_and_seed(
+        self, second: bool = True, timeout: float = START_TIMEOUT, **seed_kwargs: Any
+    ) -> AirflowServer:
         """Launch the webservers, seed while they boot, then wait for health."""
         t0 = time.monotonic()
         try:
@@ -628,10 +724,19 @@ class AirflowServer:
             kill_groups([self._watchdog.pid], grace=1)
         pgids = [str(ws.proc.pid) for ws in (self.main, self.second) if ws and ws.proc]
         self._watchdog = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "_watchdog",
-             "--parent", str(os.getpid()), *pgids],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, cwd=str(REPO_ROOT),
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "_watchdog",
+                "--parent",
+                str(os.getpid()),
+                *pgids,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=str(REPO_ROOT),
         )
 
 
@@ -666,8 +771,10 @@ def env_for_state(state: dict[str, Any]) -> dict[str, str]:
 
 
 def _state_is_live(state: dict[str, Any] | None) -> bool:
-    return bool(state) and _alive(int(state.get("serve_pid", 0) or 0)) and (
-        _http_status(f"{state['url']}/api/v1/health") == 200
+    return (
+        bool(state)
+        and _alive(int(state.get("serve_pid", 0) or 0))
+        and (_http_status(f"{state['url']}/api/v1/health") == 200)
     )
 
 
@@ -694,12 +801,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    server = AirflowServer(workers=args.workers, second_workers=args.second_workers,
-                           cleanup=not args.keep)
+    server = AirflowServer(workers=args.workers, second_workers=args.second_workers, cleanup=not args.keep)
     state_file = Path(args.state_file) if args.state_file else None
     try:
-        server.start_and_seed(second=not args.no_second, xcoms=args.xcoms, runs=args.runs,
-                              large=args.large, dags_test=not args.no_dags_test)
+        server.start_and_seed(
+            second=not args.no_second,
+            xcoms=args.xcoms,
+            runs=args.runs,
+            large=args.large,
+            dags_test=not args.no_dags_test,
+        )
         info = server.info()
         info["serve_pid"] = os.getpid()
         info["rss_mb"] = server.rss_mb()
@@ -734,9 +845,23 @@ def _cmd_start(args: argparse.Namespace) -> int:
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     STATE_FILE.unlink(missing_ok=True)
     serve_log = RUN_DIR / "serve.log"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "serve", "--state-file", str(STATE_FILE),
-           "--xcoms", str(args.xcoms), "--runs", str(args.runs), "--large", str(args.large),
-           "--workers", str(args.workers), "--second-workers", str(args.second_workers)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "serve",
+        "--state-file",
+        str(STATE_FILE),
+        "--xcoms",
+        str(args.xcoms),
+        "--runs",
+        str(args.runs),
+        "--large",
+        str(args.large),
+        "--workers",
+        str(args.workers),
+        "--second-workers",
+        str(args.second_workers),
+    ]
     if args.no_second:
         cmd.append("--no-second")
     if args.no_dags_test:
@@ -744,8 +869,14 @@ def _cmd_start(args: argparse.Namespace) -> int:
     if args.keep:
         cmd.append("--keep")
     with open(serve_log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, cwd=str(REPO_ROOT))
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=str(REPO_ROOT),
+        )
     deadline = time.monotonic() + 900  # includes a first install
     while time.monotonic() < deadline:
         state = read_state()
@@ -777,8 +908,7 @@ def _stop_state(state: dict[str, Any]) -> None:
         while time.monotonic() < deadline and _alive(serve_pid):
             time.sleep(0.2)
     # Whatever is left (serve killed hard, watchdog, webserver groups): by recorded pgid.
-    kill_groups([int(p) for p in state.get("pgids", [])] + ([serve_pid] if serve_pid else []),
-                grace=3)
+    kill_groups([int(p) for p in state.get("pgids", [])] + ([serve_pid] if serve_pid else []), grace=3)
 
 
 def _cmd_stop(_args: argparse.Namespace) -> int:
@@ -801,10 +931,18 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     server = AirflowServer(home=state["airflow_home"])
     server._secret_key = ""  # unused by the seeder
     server._prepared = True
-    server.seed(xcoms=args.xcoms, runs=args.runs, large=args.large, reset=True,
-                dags_test=not args.no_dags_test)
-    print(json.dumps({"manifest": str(server.manifest_path), "timings": server.timings,
-                      "seed_stats": server.seed_stats}))
+    server.seed(
+        xcoms=args.xcoms, runs=args.runs, large=args.large, reset=True, dags_test=not args.no_dags_test
+    )
+    print(
+        json.dumps(
+            {
+                "manifest": str(server.manifest_path),
+                "timings": server.timings,
+                "seed_stats": server.seed_stats,
+            }
+        )
+    )
     return 0
 
 
@@ -818,8 +956,9 @@ def _cmd_install(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.harness.airflow2",
-                                     description="Real Airflow 2.11.2 for integration tests")
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.harness.airflow2", description="Real Airflow 2.11.2 for integration tests"
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("install", help="build the Airflow venv (once)")
     p.add_argument("--client", action="store_true", help="also apache-airflow-client 2.10.0")
@@ -843,8 +982,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "_watchdog":
         _watchdog(args.parent, args.pgids)
         return 0
-    handlers = {"install": _cmd_install, "serve": _cmd_serve, "start": _cmd_start,
-                "stop": _cmd_stop, "seed": _cmd_seed}
+    handlers = {
+        "install": _cmd_install,
+        "serve": _cmd_serve,
+        "start": _cmd_start,
+        "stop": _cmd_stop,
+        "seed": _cmd_seed,
+    }
     try:
         return handlers[args.cmd](args)
     except HarnessError as exc:

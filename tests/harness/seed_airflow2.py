@@ -10,20 +10,31 @@ Subcommands:
   collect  read back the XComs of given DAG runs (e.g. after ``airflow dags test``) into a manifest
 
 FINDINGS (verified with real requests against 2.11.2, default XCom backend,
-enable_xcom_pickling=False; see tests/integration/test_harness_smoke.py which re-checks them):
+enable_xcom_pickling=False; tests/integration/test_harness_smoke.py re-checks every kind):
   * GET .../xcomEntries/{key}: ``deserialize`` defaults to false, ``stringify`` to true.
-  * The default backend decodes the stored JSON when the ORM row loads, so deserialize=true and
-    deserialize=false return the SAME value for every kind seeded here.  deserialize=true needs
-    ``[api] enable_xcom_deserialize_support=True`` (else 400 "XCom deserialization is disabled
-    in configuration."); the harness enables it on the main server, NOT on the second one.
-  * stringify=false -> the native JSON value (manifest ``value``). Tuples come back as JSON lists,
-    datetimes as ISO strings ("2024-01-01T05:00:00+00:00").
-  * stringify=true -> ``str(python_value)`` (manifest ``string``): Python repr for containers
-    ("{'rows': 3, 'ok': True}", "[1, None]", "(5, 't')"), "True"/"False" for bools,
-    str() for numbers/strings, "2024-01-01 05:00:00+00:00" for datetimes, and JSON null (NOT
-    the string "None") for a None value.
-  * Keys with spaces, '/' and non-ASCII work when each path segment is percent-encoded (the key
-    parameter is ``format: path`` in v1.yaml, so '/' may even be left raw in the key segment).
+    deserialize=true needs ``[api] enable_xcom_deserialize_support=True``, else 400 "XCom
+    deserialization is disabled in configuration." (enabled on the main server only).
+  * deserialize=false returns what the ORM loaded: the default backend JSON-decodes it with
+    ``XComDecoder.orm_object_hook``, which leaves plain JSON alone but turns serde-encoded
+    objects into flat strings: a tuple (5, "t") -> "(5,t)", a datetime ->
+    "pendulum.datetime.DateTime@version=2(timestamp=1704085200.0,tz=(UTC,...))" - for both
+    stringify values. deserialize=true fully decodes them (tuple -> [5, "t"] / "(5, 't')").
+    For plain JSON kinds (dict, list, str, int, float, bool, None) all four combos agree except
+    for stringify.
+  * stringify=false -> the native JSON value; datetimes as ISO ("2024-01-01T05:00:00+00:00").
+    Dict keys come back sorted (Flask's JSON provider), so compare parsed values, not bytes.
+  * stringify=true -> ``str(python_value)``: Python repr for containers ("{'rows': 3, 'ok':
+    True}", "[1, None]", "(5, 't')"), "True"/"False", str() of numbers, the string itself for
+    str, "2024-01-01 05:00:00+00:00" for a datetime, and JSON null (not "None") for None.
+  * Keys with spaces, '/', non-ASCII; run ids with '+', ':', '~', '.': all fetchable with each
+    path segment percent-encoded; a raw '/' in the key or a raw '+' in the run id also works.
+
+MANIFEST: a JSON list, in the v1 list endpoint's order (dag_id, task_id, run_id, map_index,
+key), one object per XCom: dag_id, dag_run_id, execution_date (as the API renders it), task_id,
+map_index, key, kind (value kind, "real_<type>" for dags-test XComs), source ("seed" or
+"dags_test"), and the GET results: ``value`` (deserialize=true, stringify=false), ``string``
+(deserialize=true, stringify=true), ``value_no_deserialize`` and ``string_no_deserialize``
+(deserialize=false; the latter is what the defaults return).
 """
 
 from __future__ import annotations
@@ -51,11 +62,21 @@ START = pendulum.datetime(2024, 1, 1, tz="UTC")
 def _demo_slots():
     """(task_id, map_index, key, kind, value_fn(i)) for the harvest_demo DAG, one run index i."""
     slots = [
-        ("extract", -1, "return_value", "dict",
-         lambda i: {"run": i, "rows": 3, "source": "extract", "ok": True, "ratio": 0.5}),
+        (
+            "extract",
+            -1,
+            "return_value",
+            "dict",
+            lambda i: {"run": i, "rows": 3, "source": "extract", "ok": True, "ratio": 0.5},
+        ),
         ("extract", -1, "my key/with slash", "str", lambda i: f"slash key value {i}"),
-        ("extract", -1, "meta", "nested_dict",
-         lambda i: {"tags": ["a", "b"], "owner": {"name": "José", "id": i}, "none": None}),
+        (
+            "extract",
+            -1,
+            "meta",
+            "nested_dict",
+            lambda i: {"tags": ["a", "b"], "owner": {"name": "José", "id": i}, "none": None},
+        ),
         ("transform", -1, "return_value", "list", lambda i: [{"run": i}, i, "two", None, 2.5]),
         ("transform", -1, "rows", "list_int", lambda i: list(range(i % 7))),
         ("load", -1, "return_value", "int", lambda i: i * 7),
@@ -126,15 +147,13 @@ def _entry(xcom_row, raw_value, execution_date, source, kind):
         "task_id": xcom_row.task_id,
         "map_index": xcom_row.map_index,
         "key": xcom_row.key,
-        "kind": kind,
+        "kind": kind or f"real_{type(value).__name__}",
         "source": source,
         "value": _api_value(value),
         "string": _api_string(value),
     }
-    orm_value, orm_string = _api_value(xcom_row.value), _api_string(xcom_row.value)
-    if (orm_value, orm_string) != (entry["value"], entry["string"]):
-        entry["value_no_deserialize"] = orm_value
-        entry["string_no_deserialize"] = orm_string
+    entry["value_no_deserialize"] = _api_value(xcom_row.value)
+    entry["string_no_deserialize"] = _api_string(xcom_row.value)
     return entry
 
 
@@ -253,15 +272,23 @@ def cmd_seed(args) -> None:
             state = "failed" if i % 17 == 16 else "success"
             _create_run(demo, run_id, logical, run_type, session, state)
             demo_runs.append((i, run_id, logical))
+        mapped = [slot for slot in slots if slot[1] >= 0]
+        unmapped = [slot for slot in slots if slot[1] < 0]
         for idx, (i, run_id, logical) in enumerate(demo_runs):
             count = n_demo // runs + (1 if idx < n_demo % runs else 0)
-            for k in range(count):
-                task, mi, key, kind, fn = slots[(i + k) % len(slots)]
+            # Like a real run, a run holds the XComs of ALL its mapped task instances (when the
+            # volume allows); the remaining unmapped slots rotate so every kind appears.
+            if count >= len(mapped):
+                chosen = mapped + [unmapped[(i + k) % len(unmapped)] for k in range(count - len(mapped))]
+            else:
+                chosen = [slots[(i + k) % len(slots)] for k in range(count)]
+            for task, mi, key, kind, fn in chosen:
                 planned.append(("harvest_demo", run_id, logical, task, mi, key, kind, fn(i)))
         for n in range(n_large):
             i, run_id, logical = demo_runs[n % len(demo_runs)]
-            planned.append(("harvest_demo", run_id, logical, "report", -1, f"large {n}",
-                            "large_str", _large_value(n)))
+            planned.append(
+                ("harvest_demo", run_id, logical, "report", -1, f"large {n}", "large_str", _large_value(n))
+            )
 
         from airflow.utils.types import DagRunType
 
@@ -274,21 +301,32 @@ def cmd_seed(args) -> None:
         for n in range(n_other):
             run_id, logical = other_plan[n // 2 % other_runs]
             if n % 2 == 0:
-                planned.append(("harvest_other", run_id, logical, "ping", -1, "return_value",
-                                "str", "pong"))
+                planned.append(("harvest_other", run_id, logical, "ping", -1, "return_value", "str", "pong"))
             else:
-                planned.append(("harvest_other", run_id, logical, "pong", -1, "return_value",
-                                "int", 1))
+                planned.append(("harvest_other", run_id, logical, "pong", -1, "return_value", "int", 1))
         for j in range(empty_runs):
             logical = START + dt.timedelta(days=j)
-            _create_run(empty, f"manual__{logical.isoformat()}", logical, DagRunType.MANUAL,
-                        session, "queued" if j == 0 else "success")
+            _create_run(
+                empty,
+                f"manual__{logical.isoformat()}",
+                logical,
+                DagRunType.MANUAL,
+                session,
+                "queued" if j == 0 else "success",
+            )
         session.flush()
         t_runs = time.monotonic() - t0 - t_sync
 
         for dag_id, run_id, _logical, task, mi, key, _kind, value in planned:
-            XCom.set(key=key, value=value, dag_id=dag_id, task_id=task, run_id=run_id,
-                     map_index=mi, session=session)
+            XCom.set(
+                key=key,
+                value=value,
+                dag_id=dag_id,
+                task_id=task,
+                run_id=run_id,
+                map_index=mi,
+                session=session,
+            )
         session.commit()
         t_xcom = time.monotonic() - t0 - t_sync - t_runs
 
@@ -301,25 +339,27 @@ def cmd_seed(args) -> None:
         raise SystemExit(f"read back {len(manifest)} XComs, planned {len(planned)}")
     Path(args.manifest).write_text(json.dumps(manifest, ensure_ascii=False))
     print(
-        "SEED_STATS " + json.dumps({
-            "xcoms": len(manifest),
-            "dag_runs": runs + other_runs + empty_runs,
-            "sync_dags_s": round(t_sync, 2),
-            "runs_s": round(t_runs, 2),
-            "xcoms_s": round(t_xcom, 2),
-            "total_s": round(time.monotonic() - t0, 2),
-        }),
+        "SEED_STATS "
+        + json.dumps(
+            {
+                "xcoms": len(manifest),
+                "dag_runs": runs + other_runs + empty_runs,
+                "sync_dags_s": round(t_sync, 2),
+                "runs_s": round(t_runs, 2),
+                "xcoms_s": round(t_xcom, 2),
+                "total_s": round(time.monotonic() - t0, 2),
+            }
+        ),
         file=sys.stderr,
     )
 
 
 def _read_back(run_filter, kinds, source):
     """Manifest entries for all XComs of the given (dag_id, run_id) pairs, in API list order."""
-    from sqlalchemy import select
-
     from airflow.models.dagrun import DagRun
     from airflow.models.xcom import XCom
     from airflow.utils.session import create_session
+    from sqlalchemy import select
 
     out = []
     with create_session() as session:
@@ -334,17 +374,15 @@ def _read_back(run_filter, kinds, source):
         for xcom, raw_value, execution_date in rows:
             if (xcom.dag_id, xcom.run_id) not in pairs:
                 continue
-            kind = kinds.get((xcom.dag_id, xcom.run_id, xcom.task_id, xcom.map_index, xcom.key),
-                             "real")
+            kind = kinds.get((xcom.dag_id, xcom.run_id, xcom.task_id, xcom.map_index, xcom.key))
             out.append(_entry(xcom, raw_value, execution_date, source, kind))
     return out
 
 
 def cmd_collect(args) -> None:
-    from sqlalchemy import select
-
     from airflow.models.dagrun import DagRun
     from airflow.utils.session import create_session
+    from sqlalchemy import select
 
     with create_session() as session:
         runs = session.execute(

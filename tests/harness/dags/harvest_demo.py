@@ -15,7 +15,6 @@ Nothing here is scheduled: no scheduler runs in the harness, and every DAG is pa
 from __future__ import annotations
 
 import pendulum
-
 from airflow.decorators import task
 from airflow.example_dags import example_xcom as _example_xcom
 from airflow.models.dag import DAG

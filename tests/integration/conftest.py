@@ -1,0 +1,112 @@
+"""Integration fixtures: a real Airflow 2.11.2 (see tests/harness/airflow2.py).
+
+Every test under tests/integration/ gets the ``integration`` marker automatically.
+
+``airflow2`` (session scope) is an :class:`AirflowInfo`. By default the harness installs Airflow
+(once, into .cache/), starts both webservers, seeds them and stops them at the end of the
+session. To reuse servers that are already running (``python -m tests.harness.airflow2 start``
+prints the exports), set:
+
+* ``AIRFLOW_ASYNC_TEST_URL``          main webserver (basic_auth + session, max page 100)
+* ``AIRFLOW_ASYNC_TEST_SECOND_URL``   second webserver (basic_auth only, max page 25)
+* ``AIRFLOW_ASYNC_TEST_MANIFEST``     manifest JSON written by the seeder
+* ``AIRFLOW_ASYNC_TEST_HOME`` / ``AIRFLOW_ASYNC_TEST_PYTHON``  optional (AIRFLOW_HOME, Airflow's
+  python); ``AIRFLOW_ASYNC_TEST_ADMIN`` / ``AIRFLOW_ASYNC_TEST_VIEWER`` as ``user:password``.
+
+Seed volume for a fresh server: ``AIRFLOW_ASYNC_TEST_XCOMS`` (default 2000) and
+``AIRFLOW_ASYNC_TEST_RUNS`` (default 110 harvest_demo runs, plus 11 runs of other DAGs).
+If the server cannot start, the fixture raises with the webserver log tail: tests error, they
+are never skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.harness import airflow2 as harness
+
+
+@dataclass(frozen=True)
+class AirflowInfo:
+    url: str
+    second_url: str | None
+    admin: tuple[str, str]
+    viewer: tuple[str, str]
+    manifest: list[dict[str, Any]] = field(repr=False)
+    manifest_path: Path
+    airflow_home: Path | None
+    python: Path
+
+
+def _creds(var: str, default: tuple[str, str]) -> tuple[str, str]:
+    raw = os.environ.get(var)
+    if not raw:
+        return default
+    user, _, password = raw.partition(":")
+    return (user, password)
+
+
+def _load_manifest(path: Path) -> list[dict[str, Any]]:
+    data = json.loads(path.read_text())
+    if not isinstance(data, list):
+        raise TypeError(f"{path}: manifest must be a JSON list")
+    return data
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def airflow2_server_info() -> Iterator[dict[str, Any]]:
+    """The harness's raw info dict (url, second_url, manifest, pids, timings, ...)."""
+    url = os.environ.get("AIRFLOW_ASYNC_TEST_URL")
+    if url:
+        manifest = os.environ.get("AIRFLOW_ASYNC_TEST_MANIFEST")
+        if not manifest:
+            raise RuntimeError("AIRFLOW_ASYNC_TEST_URL is set but AIRFLOW_ASYNC_TEST_MANIFEST is not")
+        yield {
+            "url": url.rstrip("/"),
+            "second_url": (os.environ.get("AIRFLOW_ASYNC_TEST_SECOND_URL") or "").rstrip("/") or None,
+            "manifest": manifest,
+            "airflow_home": os.environ.get("AIRFLOW_ASYNC_TEST_HOME"),
+            "python": os.environ.get("AIRFLOW_ASYNC_TEST_PYTHON")
+            or str(harness.AIRFLOW_VENV / "bin" / "python"),
+            "reused": True,
+        }
+        return
+    server = harness.AirflowServer()
+    try:
+        server.start_and_seed(
+            xcoms=int(os.environ.get("AIRFLOW_ASYNC_TEST_XCOMS", "2000")),
+            runs=int(os.environ.get("AIRFLOW_ASYNC_TEST_RUNS", "110")),
+        )
+        yield {**server.info(), "reused": False}
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def airflow2(airflow2_server_info: dict[str, Any]) -> AirflowInfo:
+    info = airflow2_server_info
+    manifest_path = Path(info["manifest"])
+    return AirflowInfo(
+        url=info["url"],
+        second_url=info["second_url"],
+        admin=_creds("AIRFLOW_ASYNC_TEST_ADMIN", harness.ADMIN),
+        viewer=_creds("AIRFLOW_ASYNC_TEST_VIEWER", harness.VIEWER),
+        manifest=_load_manifest(manifest_path),
+        manifest_path=manifest_path,
+        airflow_home=Path(info["airflow_home"]) if info.get("airflow_home") else None,
+        python=Path(info["python"]),
+    )
