@@ -102,9 +102,13 @@ class _RunMap:
         self._ready = asyncio.ensure_future(self._load(self._dag_id))
 
     async def close(self) -> None:
-        if self._ready is not None and not self._ready.done():
+        if self._ready is None:
+            return
+        if not self._ready.done():
             self._ready.cancel()
-            await asyncio.gather(self._ready, return_exceptions=True)
+        # Also retrieves a failure no entry awaited (the listing failed first), which asyncio
+        # would otherwise report as "Task exception was never retrieved".
+        await asyncio.gather(self._ready, return_exceptions=True)
 
     async def _load(self, dag_id: str) -> None:
         async for run in self._client.dag_runs.list(dag_id, concurrent=True):
