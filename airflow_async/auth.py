@@ -231,7 +231,11 @@ class SessionAuth(Auth):
 
     async def on_unauthorized(self, ctx: AuthContext, status: int, generation: int) -> bool:
         """Log in again after the cookie expired; fall back if the API never took it."""
-        if status != 401 or self._fallback is not None:
+        if status != 401:
+            return False
+        if generation != self.generation:
+            return True  # the credentials changed (a new login, or the fallback) since it was sent
+        if self._fallback is not None:
             return False
         async with self._lock:
             if generation != self.generation:
