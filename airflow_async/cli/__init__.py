@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+from ..errors import Forbidden
 from .context import Context
 from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, exit_code_for, format_error
 from .parser import PROG, build_parser
@@ -85,14 +86,17 @@ def _report(ctx: Context, exc: Exception) -> int:
     if ctx.args.debug:
         traceback.print_exception(exc, file=ctx.stderr)
     server = settings.url if settings else (ctx.args.url or "the server")
+    fix = settings.credential_fix() if settings else "set AIRFLOW_PASSWORD or use --password-file"
     try:
+        wrong: bool | None = False
+        if isinstance(exc, Forbidden) and settings is not None and settings.auth_scheme == "basic":
+            wrong = asyncio.run(settings.password_rejected())
         line = format_error(
             exc,
             server=server,
-            credential_fix=settings.credential_fix()
-            if settings
-            else "set AIRFLOW_PASSWORD or use --password-file",
+            credential_fix=fix,
             username=settings.username if settings else None,
+            wrong_credentials=wrong,
         )
         code = exit_code_for(exc)
     except Exception:  # never let the error report itself fail

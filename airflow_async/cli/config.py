@@ -20,6 +20,7 @@ import attrs
 
 from ..auth import Auth, BasicAuth, BearerToken, SessionAuth
 from ..client import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, AirflowClient
+from ..errors import AirflowError, LoginFailed
 
 __all__ = [
     "AUTH_SCHEMES",
@@ -83,6 +84,25 @@ class Settings:
         return AirflowClient(
             self.url, auth=self.make_auth(), max_concurrency=self.concurrency, timeout=self.timeout
         )
+
+    async def password_rejected(self) -> bool | None:
+        """Whether the login form rejects the user name and password (``None``: cannot tell).
+
+        Airflow 2 answers 403, not 401, to wrong basic-auth credentials when its session
+        backend is enabled too, so a 403 alone does not say whether the password is wrong
+        or the user lacks a permission; one login attempt does.
+        """
+        if self.username is None:
+            return None
+        auth = SessionAuth(self.username, self._secret, strict=True)
+        try:
+            async with AirflowClient(self.url, auth=auth, timeout=self.timeout, retry=None) as client:
+                await auth.prepare(client.transport)
+        except LoginFailed as exc:
+            return "wrong username or password" in str(exc)
+        except AirflowError:
+            return None
+        return False
 
     def credential_fix(self) -> str:
         """What to tell the user when the server refuses the credentials."""

@@ -76,7 +76,14 @@ def _api_path(url: str) -> str:
         return url
 
 
-def format_error(exc: BaseException, *, server: str, credential_fix: str, username: str | None = None) -> str:
+def format_error(
+    exc: BaseException,
+    *,
+    server: str,
+    credential_fix: str,
+    username: str | None = None,
+    wrong_credentials: bool | None = False,
+) -> str:
     """One line describing ``exc`` for a person, with the fix when there is one.
 
     Args:
@@ -84,6 +91,8 @@ def format_error(exc: BaseException, *, server: str, credential_fix: str, userna
         server: The server URL the command used (``--url``).
         credential_fix: How to supply other credentials ("set AIRFLOW_PASSWORD or ...").
         username: The user name, to name in permission errors.
+        wrong_credentials: For a 403: whether the credentials themselves were found wrong
+            (``None``: it could be either, as with basic auth when the check was impossible).
     """
     origin = _origin(server)
     if isinstance(exc, CLIUsageError | CommandFailed):
@@ -99,6 +108,14 @@ def format_error(exc: BaseException, *, server: str, credential_fix: str, userna
         return f"{exc} (use --auth basic)"
     if isinstance(exc, Forbidden):
         who = f"user {username!r}" if username else "these credentials"
+        if wrong_credentials:
+            return f"403 from {origin}: wrong username or password ({credential_fix})"
+        if wrong_credentials is None:
+            return (
+                f"403 from {origin}: {exc.method} {_api_path(exc.url)} was refused: wrong username or "
+                f"password, or {who} lacks the permission ({credential_fix}; or ask an Airflow admin "
+                "for a role with this permission)"
+            )
         return (
             f"403 from {origin}: {who} may not {exc.method} {_api_path(exc.url)} "
             "(ask an Airflow admin for a role with this permission)"

@@ -567,3 +567,28 @@ def test_sigint_stops_cleanly_and_resume_completes(tmp_path: Path) -> None:
         assert f"{len(first):,} skipped" in done.stderr
         assert _read_jsonl(out) == srv.expected()
         assert sum(srv.value_fetches.values()) == 160 - len(first)  # nothing fetched twice
+
+
+def test_a_403_for_wrong_basic_credentials_is_told_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with fake_airflow(refused_status=403) as srv:
+        monkeypatch.setenv("AIRFLOW_URL", srv.url)
+        monkeypatch.setenv("AIRFLOW_USERNAME", USER)
+        monkeypatch.setenv("AIRFLOW_PASSWORD", "wrong-pw")
+        assert main(["--auth", "basic", "dags", "list"]) == 1
+        assert capsys.readouterr().err == (
+            f"airflow-async: error: 403 from {srv.url}: wrong username or password "
+            "(set AIRFLOW_PASSWORD or use --password-file)\n"
+        )
+
+
+def test_403_lines() -> None:
+    fix = "set AIRFLOW_PASSWORD or use --password-file"
+    e403 = error_for_status(403, method="GET", url="http://127.0.0.1:8080/api/v1/dags", body={})
+    unsure = format_error(
+        e403, server="http://127.0.0.1:8080", credential_fix=fix, username="u", wrong_credentials=None
+    )
+    assert "wrong username or password, or user 'u' lacks the permission" in unsure
+    sure = format_error(e403, server="http://127.0.0.1:8080", credential_fix=fix, wrong_credentials=True)
+    assert sure == f"403 from http://127.0.0.1:8080: wrong username or password ({fix})"

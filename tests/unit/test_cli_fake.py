@@ -40,6 +40,8 @@ class FakeAirflow:
         runs, tasks, keys: The size of the XCom data set (runs x tasks x keys entries).
         delay: Seconds each value fetch takes.
         fail: ``(run index, task_id, key)`` entries whose value fetch answers 404.
+        refused_status: The answer to missing or wrong credentials (Airflow 2 with both the
+            basic and the session backends answers 403).
     """
 
     def __init__(
@@ -50,10 +52,12 @@ class FakeAirflow:
         keys: tuple[str, ...] = ("return_value", "k 2"),
         delay: float = 0.0,
         fail: frozenset[tuple[int, str, str]] = frozenset(),
+        refused_status: int = 401,
     ) -> None:
         self.runs, self.tasks, self.keys = runs, tasks, keys
         self.delay = delay
         self.fail = fail
+        self.refused_status = refused_status
         self.value_fetches: Counter[tuple[str, str, str, str]] = Counter()
         self.logins = 0
         self.variables: dict[str, dict[str, Any]] = {"greeting": {"key": "greeting", "value": "hello"}}
@@ -130,6 +134,8 @@ class FakeAirflow:
                 or request.cookies.get("session") == SESSION
             )
             if not ok:
+                if self.refused_status == 403:
+                    return self._problem(403, "Forbidden", "")
                 return self._problem(401, "Unauthorized", "No credentials or wrong credentials")
         response: web.StreamResponse = await handler(request)
         return response
