@@ -86,6 +86,7 @@ DAGS_TEST = ("harvest_real", "example_xcom")
 DAGS_TEST_DATE = "2024-01-01"
 START_TIMEOUT = 180.0
 STOP_GRACE = 10.0
+TRACEBACK_GRACE = 20.0
 
 Log = Callable[[str], None]
 
@@ -295,6 +296,7 @@ class _Webserver:
         self.log_path = Path()
         self.started_at = 0.0
         self.ready_after: float | None = None
+        self.traceback_seen_at: float | None = None
 
     @property
     def url(self) -> str:
@@ -329,6 +331,7 @@ class _Webserver:
             )
         self.started_at = time.monotonic()
         self.ready_after = None
+        self.traceback_seen_at = None
         # Poll health in the background so readiness is timed exactly even while the caller
         # is busy seeding.
         threading.Thread(target=self._poll, args=(self.proc,), daemon=True).start()
@@ -583,6 +586,17 @@ class AirflowServer:
                     )
                 if ws.ready_after is not None:
                     self.timings[f"webserver_{ws.name}_ready"] = ws.ready_after
+                    continue
+                # A webserver whose app fails to load (bad config, import error) logs a traceback
+                # and then hangs; fail after a short grace instead of the full timeout.
+                if ws.traceback_seen_at is None and "Traceback (most recent" in _tail(ws.log_path, 400):
+                    ws.traceback_seen_at = time.monotonic()
+                if ws.traceback_seen_at and time.monotonic() - ws.traceback_seen_at > TRACEBACK_GRACE:
+                    self.stop(cleanup=False)
+                    raise HarnessError(
+                        f"Airflow {ws.name} webserver logged a traceback and is not healthy "
+                        f"{TRACEBACK_GRACE:.0f}s later; log {ws.log_path}:\n{_tail(ws.log_path)}"
+                    )
             if time.monotonic() > deadline:
                 names = ", ".join(ws.name for ws in pending)
                 tails = "\n".join(f"--- {ws.log_path}:\n{_tail(ws.log_path)}" for ws in pending)
@@ -703,6 +717,8 @@ class AirflowServer:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._watchdog.wait(timeout=5)
         self._stopped = True
+        if cleanup is False:
+            self.cleanup = False  # keep the logs of a failed start for the atexit stop() too
         if (self.cleanup if cleanup is None else cleanup) and self._own_home:
             shutil.rmtree(self.home, ignore_errors=True)
 
