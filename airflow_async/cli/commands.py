@@ -21,6 +21,7 @@ __all__ = ["COMMANDS", "Column", "run_command"]
 #: A table column: its header and how to get its value from an item.
 Column = tuple[str, Callable[[Any], Any]]
 
+#: An everyday command: gets the context and an open client, returns the exit code.
 Handler = Callable[[Context, AirflowClient], Awaitable[int]]
 
 
@@ -53,6 +54,7 @@ def _schedule(dag: DAG) -> Any:
     return sched
 
 
+#: The columns of ``dags list``.
 DAG_COLUMNS: Sequence[Column] = (
     _attr("dag_id"),
     ("paused", lambda d: d.is_paused),
@@ -62,6 +64,7 @@ DAG_COLUMNS: Sequence[Column] = (
     _attr("next_dagrun"),
 )
 
+#: The columns of ``runs list`` and of a triggered run.
 RUN_COLUMNS: Sequence[Column] = (
     _attr("dag_id"),
     _attr("dag_run_id"),

@@ -34,6 +34,7 @@ __all__ = [
 #: The formats ``--format`` accepts.
 FORMATS: Final = ("jsonl", "csv")
 
+#: A record's natural key, as text.
 Key = tuple[str, ...]
 
 

@@ -203,6 +203,7 @@ async def harvest_command(ctx: Context) -> int:
 # -- export -----------------------------------------------------------------------------------
 
 
+#: Lists the items of one export kind, given an open client and the parsed arguments.
 Listing = Callable[[AirflowClient, Any], AsyncIterator[Any]]
 
 

@@ -18,6 +18,7 @@ __all__ = ["PROG", "build_parser"]
 #: The program name in messages.
 PROG = "airflow-async"
 
+#: Runs a parsed command and returns its exit code.
 Runner = Callable[[Context], Awaitable[int]]
 
 _DESCRIPTION = f"""\
