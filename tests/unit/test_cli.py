@@ -592,3 +592,16 @@ def test_403_lines() -> None:
     assert "wrong username or password, or user 'u' lacks the permission" in unsure
     sure = format_error(e403, server="http://127.0.0.1:8080", credential_fix=fix, wrong_credentials=True)
     assert sure == f"403 from http://127.0.0.1:8080: wrong username or password ({fix})"
+
+
+@pytest.mark.parametrize(("state", "code"), [("success", 0), ("failed", 4)])
+def test_trigger_and_wait(
+    fake: FakeAirflow, capsys: pytest.CaptureFixture[str], state: str, code: int
+) -> None:
+    fake.run_state = state
+    assert main(["runs", "trigger", "d1", "--wait", "--poll-interval", "0.01", "--json"]) == code
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["state"] == state
+    assert "waiting for it to finish" in captured.err
+    assert main(["runs", "trigger", "d1", "--conf", "[1]"]) == 2
+    assert "--conf must be a JSON object" in capsys.readouterr().err

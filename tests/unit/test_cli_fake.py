@@ -62,6 +62,7 @@ class FakeAirflow:
         self.logins = 0
         self.variables: dict[str, dict[str, Any]] = {"greeting": {"key": "greeting", "value": "hello"}}
         self.paused = False
+        self.run_state = "success"  # the state runs have once triggered
         self.url = ""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -106,7 +107,7 @@ class FakeAirflow:
             "dag_run_id": run_id(i),
             "execution_date": execution_date(i),
             "logical_date": execution_date(i),
-            "state": "success",
+            "state": self.run_state,
             "run_type": "manual",
             "conf": {},
         }
@@ -173,11 +174,9 @@ class FakeAirflow:
 
     async def _trigger(self, request: web.Request) -> web.Response:
         body = await request.json()
-        run = self._run(0) | {
-            "dag_run_id": body.get("dag_run_id", "manual__new"),
-            "state": "queued",
-            "conf": body.get("conf"),
-        }
+        run = self._run(0) | {"state": "queued", "conf": body.get("conf")}  # run 0's id by default
+        if "dag_run_id" in body:
+            run["dag_run_id"] = body["dag_run_id"]
         return web.json_response(run)
 
     async def _xcom_list(self, request: web.Request) -> web.Response:
