@@ -809,16 +809,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=8, help="requests in flight for (b)-(e) (default 8)")
     p.add_argument("--sweep", help="concurrencies for the sweep (default 1,4,8,16,32; quick 1,8)")
     p.add_argument("--rtt-ms", type=float, default=25.0, help="latency proxy round trip (default 25)")
-    p.add_argument("--xcoms", type=int, help="XComs to seed (default 2000; quick 100)")
-    p.add_argument("--runs", type=int, help="DAG runs to seed (default 110; quick 20)")
+    p.add_argument("--xcoms", type=int, help="XComs to seed (default 2000; quick 50)")
+    p.add_argument("--runs", type=int, help="DAG runs to seed (default 110; quick 10)")
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     p.add_argument("--server-url", help="use this running Airflow 2 instead of starting one")
     p.add_argument(
-        "--cpu-entries", type=int, help="stub entries for the CPU table (default 10000; quick 2000)"
+        "--cpu-entries", type=int, help="stub entries for the CPU table (default 10000; quick 1000)"
     )
-    p.add_argument("--scale", help="stub sizes (default 1000,10000,100000; quick 1000,10000)")
+    p.add_argument("--scale", help="stub sizes (default 1000,10000,100000; quick 1000,5000)")
     p.add_argument(
-        "--memory-entries", type=int, help="entries for the memory run (default 1000000; quick 20000)"
+        "--memory-entries", type=int, help="entries for the memory run (default 1000000; quick 10000)"
     )
     p.add_argument("--stub-clients", default="bare,ours,httpx,official", help="clients of the CPU table")
     p.add_argument("--no-profile", action="store_true", help="skip cProfile of the library")
@@ -832,11 +832,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.stub_clients = [c.strip() for c in args.stub_clients.split(",") if c.strip()]
     args.reps = args.reps or (1 if q else 3)
     args.sweep = [int(x) for x in (args.sweep or ("1,8" if q else ",".join(map(str, SWEEP)))).split(",")]
-    args.xcoms = args.xcoms or (100 if q else 2000)
-    args.runs = args.runs or (20 if q else 110)
-    args.cpu_entries = args.cpu_entries or (2000 if q else 10000)
-    args.scale = [int(x) for x in (args.scale or ("1000,10000" if q else "1000,10000,100000")).split(",")]
-    args.memory_entries = args.memory_entries or (20_000 if q else 1_000_000)
+    args.xcoms = args.xcoms or (50 if q else 2000)
+    args.runs = args.runs or (10 if q else 110)
+    args.cpu_entries = args.cpu_entries or (1000 if q else 10000)
+    args.scale = [int(x) for x in (args.scale or ("1000,5000" if q else "1000,10000,100000")).split(",")]
+    args.memory_entries = args.memory_entries or (10_000 if q else 1_000_000)
     return args
 
 
@@ -851,33 +851,39 @@ def main(argv: list[str] | None = None) -> int:
     if cpu and "httpx" in args.stub_clients:
         env.httpx_python = ensure_httpx_venv()
     report = Report(args, machine_info(env))
+    sections = set(args.sections)
     try:
-        if "cpu" in args.sections:
-            section_cpu(report, env)
-        scale: dict[int, dict[str, Row]] = {}
-        if "scale" in args.sections or "memory" in args.sections:
-            scale = section_scale(report, env)
-        if "memory" in args.sections:
-            section_memory(report, env, scale)
-        if {"real", "sweep", "latency"} & set(args.sections):
+        if {"real", "sweep", "latency"} & sections:
             with real_airflow(args) as url:
                 report.machine["airflow"] = f"{server_version(url)} ({args.workers} gunicorn workers, SQLite)"
                 if not args.quick:  # warm the workers' imports and caches; not recorded
                     run_worker(worker_cmd(REAL_CLIENTS[4], url, args.concurrency, env))
-                if "real" in args.sections:
+                if "real" in sections:
                     section_real(report, url, env)
-                if "sweep" in args.sections:
+                    write_report(report, started)
+                if "sweep" in sections:
                     section_sweep(report, url, env)
-                if "latency" in args.sections:
+                    write_report(report, started)
+                if "latency" in sections:
                     with latency_proxy(url, args.rtt_ms) as proxied:
                         section_real(report, proxied, env, via=proxied)
+                    write_report(report, started)
+        if "cpu" in sections:
+            section_cpu(report, env)
+            write_report(report, started)
+        scale: dict[int, dict[str, Row]] = {}
+        if "scale" in sections or "memory" in sections:
+            scale = section_scale(report, env)
+            write_report(report, started)
+        if "memory" in sections:
+            section_memory(report, env, scale)
     finally:
-        write_report(report, started)
+        write_report(report, started, final=True)
     return 0
 
 
-def write_report(report: Report, started: float) -> None:
-    """Write the markdown (and the raw JSON beside it)."""
+def write_report(report: Report, started: float, *, final: bool = False) -> None:
+    """Write the markdown (and the raw JSON beside it); ``final`` also prints the goals."""
     args = report.args
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = dt.date.today().isoformat() + ("-quick" if args.quick else "")
@@ -886,6 +892,8 @@ def write_report(report: Report, started: float) -> None:
     out.write_text(text + "\n")
     raw = {"machine": report.machine, "goals": report.goals, **report.raw}
     out.with_suffix(".json").write_text(scrub(json.dumps(raw, indent=1)) + "\n")
+    if not final:
+        return
     goals = "\n".join(
         f"  {'ok ' if ok else '-- ' if ok is None else 'NO '} {w}: {m}" for w, m, ok in report.goals
     )
