@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import traceback
 import warnings
@@ -18,7 +19,7 @@ from typing import Any, TextIO
 
 from ..errors import Forbidden
 from .context import Context
-from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, exit_code_for, format_error
+from .errors import EXIT_BROKEN_PIPE, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, exit_code_for, format_error
 from .parser import PROG, build_parser
 
 __all__ = ["build_parser", "main"]
@@ -76,9 +77,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             ctx.stderr.write(f"{PROG}: interrupted\n")
             return EXIT_INTERRUPTED
+        except BrokenPipeError:  # the reader went away (`| head`): stop quietly, like other tools
+            _silence_stdout()
+            return EXIT_BROKEN_PIPE
         except Exception as exc:
             return _report(ctx, exc)
     return code
+
+
+def _silence_stdout() -> None:
+    # Further writes (and the interpreter's final flush) go nowhere instead of failing again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _report(ctx: Context, exc: Exception) -> int:

@@ -25,6 +25,7 @@ from ..errors import (
 from .config import CLIUsageError
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
@@ -51,6 +52,8 @@ EXIT_RUN_FAILED: Final = 4
 EXIT_INTERRUPTED: Final = 130
 #: Stopped by SIGTERM.
 EXIT_TERMINATED: Final = 143
+#: Standard output was closed by its reader (``| head``), as a process killed by SIGPIPE.
+EXIT_BROKEN_PIPE: Final = 141
 
 
 class CommandFailed(Exception):

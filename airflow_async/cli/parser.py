@@ -34,7 +34,8 @@ connection settings (flags win over the environment):
   AIRFLOW_TOKEN      bearer token for --auth token (or --token-file FILE)
 
 exit codes: 0 ok, 1 error, 2 usage error, 3 some entries failed (harvest),
-            4 triggered run failed (runs trigger --wait), 130 interrupted (Ctrl-C)
+            4 triggered run failed (runs trigger --wait), 130 interrupted (Ctrl-C),
+            141 output pipe closed
 """
 
 _MAIN_EXAMPLES = """\
