@@ -574,7 +574,22 @@ def machine_info(env: Env) -> dict[str, Any]:
         else "n/a",
         "httpx": _version("httpx", env.httpx_python) if env.httpx_python else "n/a",
         "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+        "git": _git_state(),
     }
+
+
+def _git_state() -> str:
+    """The commit the library was measured at, and whether its files had local changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "airflow_async"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head}{' + uncommitted changes in airflow_async/' if dirty else ''}"
 
 
 def server_version(url: str) -> str:
@@ -788,7 +803,7 @@ def render(report: Report, started: float) -> str:
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}",
         f"- Python {m['python']}, aiohttp {m['aiohttp']}, airflow_async {m['airflow_async']}, "
         f"apache-airflow-client {m['official_client']}, httpx {m['httpx']}",
-        f"- Airflow server: {m.get('airflow', 'not run')}",
+        f"- Airflow server: {m.get('airflow', 'not run')}; library at git {m.get('git', '?')}",
         f"- Load average at start {m['loadavg_start']}, at end {[round(x, 2) for x in os.getloadavg()]} "
         "(the client, the server and anything else on the machine share its cores)",
         "",
