@@ -305,7 +305,9 @@ _BY_STATUS: Mapping[int, type[APIError]] = {
 
 _HINTS: Mapping[int, str] = {
     401: "wrong username or password, or the credentials are not accepted by this server",
-    403: "the user lacks the permission for this operation; ask an admin for a role that has it",
+    403: "the user lacks the permission for this operation (ask an admin for a role that has it), or "
+    "the password is wrong: Airflow 2 answers 403, not 401, to bad basic-auth credentials when its "
+    "session auth backend is enabled",
 }
 
 

@@ -22,14 +22,29 @@ from .conftest import AirflowInfo
 pytestmark = pytest.mark.integration
 
 
-async def test_wrong_password_is_unauthorized(airflow2: AirflowInfo) -> None:
-    async with AirflowClient(airflow2.url, auth=BasicAuth(airflow2.admin[0], "not-the-password")) as client:
+async def test_wrong_password_is_unauthorized_where_only_basic_auth_is_enabled(airflow2: AirflowInfo) -> None:
+    assert airflow2.second_url
+    auth = BasicAuth(airflow2.admin[0], "not-the-password")
+    async with AirflowClient(airflow2.second_url, auth=auth) as client:
         with pytest.raises(Unauthorized) as info:
             await client.dags.list().all()
     err = info.value
     assert err.status == 401 and err.method == "GET"
     assert "wrong username or password" in str(err)
     assert "not-the-password" not in str(err) + repr(err)
+
+
+async def test_wrong_password_is_forbidden_where_the_session_backend_is_enabled(
+    airflow2: AirflowInfo,
+) -> None:
+    # Airflow 2 tries the session backend after basic auth fails, finds no session, and answers 403.
+    auth = BasicAuth(airflow2.admin[0], "not-the-password")
+    async with AirflowClient(airflow2.url, auth=auth) as client:
+        with pytest.raises(Forbidden) as info:
+            await client.dags.list().all()
+    assert info.value.status == 403
+    assert "password is wrong" in str(info.value)
+    assert "not-the-password" not in str(info.value) + repr(info.value)
 
 
 async def test_wrong_password_with_session_auth_is_a_login_error(airflow2: AirflowInfo) -> None:
