@@ -67,7 +67,9 @@ async def test_unknown_dag_is_not_found_with_the_servers_message(airflow2: Airfl
     async with AirflowClient(airflow2.url, auth=SessionAuth(*airflow2.admin)) as client:
         with pytest.raises(NotFound) as info:
             await client.dags.get("no_such_dag")
-    assert str(info.value) == "404 GET /api/v1/dags/no_such_dag: DAG with dag_id: 'no_such_dag' not found"
+    assert (
+        str(info.value) == "404 GET /api/v1/dags/no_such_dag: The DAG with dag_id: no_such_dag was not found"
+    )
     assert info.value.title == "DAG not found"
 
 

@@ -42,7 +42,7 @@ def test_harvest_xcoms_to_file(airflow2: AirflowInfo, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     seeded = {
-        (e["dag_run_id"], e["task_id"], e["map_index"], e["key"]): e["value"]
+        (e["dag_run_id"], e["task_id"], e["map_index"], e["key"]): e["value_no_deserialize"]
         for e in airflow2.manifest
         if e["dag_id"] == "harvest_other"
     }
