@@ -276,9 +276,13 @@ def kill_groups(pgids: list[int], grace: float = STOP_GRACE) -> None:
             os.killpg(pgid, signal.SIGKILL)
 
 
+# Health checks go straight to 127.0.0.1, whatever http_proxy/https_proxy say.
+_NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def _http_status(url: str, timeout: float = 3.0) -> int | None:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+        with _NO_PROXY_OPENER.open(url, timeout=timeout) as resp:
             return int(resp.status)
     except urllib.error.HTTPError as exc:
         return int(exc.code)
