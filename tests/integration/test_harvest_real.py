@@ -94,8 +94,10 @@ async def test_concurrent_pagination_on_the_clamped_server(airflow2: AirflowInfo
     async with AirflowClient(
         airflow2.second_url, auth=BasicAuth(*airflow2.admin), max_concurrency=8
     ) as client:
-        sequential = [e.natural_key for e in await client.dag_runs.list("~", page_size=100).all()]
-        concurrent = [e.natural_key for e in await client.dag_runs.list("~", concurrent=True).all()]
+        sequential = [(r.dag_id, r.dag_run_id) for r in await client.dag_runs.list("~", page_size=100).all()]
+        concurrent = [
+            (r.dag_id, r.dag_run_id) for r in await client.dag_runs.list("~", concurrent=True).all()
+        ]
     assert sequential == concurrent
     assert len(sequential) > 100
 
