@@ -138,6 +138,7 @@ async def harvest_command(ctx: Context) -> int:
     )
     failures = FailureLog(_failures_path(ctx, target), stream=ctx.stderr)
     holder: list[Harvest] = []
+    requests: list[int] = [0]
 
     def counts() -> ProgressCounts:
         if not holder:
@@ -164,6 +165,7 @@ async def harvest_command(ctx: Context) -> int:
             with progress:
                 async with harvest:
                     async for result in harvest:
+                        requests[0] = client.stats.requests
                         if result.ok:
                             writer.write(harvest_record(result))
                         else:
@@ -183,7 +185,8 @@ async def harvest_command(ctx: Context) -> int:
     stats = counts()
     elapsed = holder[0].stats.elapsed if holder else 0.0
     summary = (
-        f"{stats.done:,} values written to {writer.name} in {elapsed:.1f}s ({_rate(stats.done, elapsed)})"
+        f"{stats.done:,} values written to {writer.name} in {elapsed:.1f}s ({_rate(stats.done, elapsed)}, "
+        f"{requests[0]:,} requests)"
     )
     if stats.skipped:
         summary += f"; {stats.skipped:,} skipped (already in the file)"
