@@ -760,6 +760,47 @@ class AirflowServer:
         )
 
 
+class Scheduler:
+    """``airflow scheduler`` on an existing harness AIRFLOW_HOME (SequentialExecutor, SQLite).
+
+    The harness starts no scheduler by default (seeded runs need none, and it costs CPU); the
+    test of ``examples/trigger_and_wait.py`` starts one for itself. ``stop()`` kills its process
+    group; it is also registered with ``atexit``.
+    """
+
+    def __init__(self, home: Path | str) -> None:
+        self.home = Path(home)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = self.home / "scheduler.log"
+
+    def start(self) -> Scheduler:
+        env = AirflowServer(home=self.home, cleanup=False).env(
+            AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC="1",
+            AIRFLOW__SCHEDULER__JOB_HEARTBEAT_SEC="1",
+            AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME="0.5",
+        )
+        with open(self.log_path, "ab") as out:
+            self.proc = subprocess.Popen(
+                [str(_bin(AIRFLOW_VENV, "airflow")), "scheduler"],
+                env=env,
+                cwd=self.home,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        atexit.register(self.stop)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            kill_groups([self.proc.pid])
+        self.proc = None
+
+    def log_tail(self) -> str:
+        return _tail(self.log_path)
+
+
 def _watchdog(parent: int, pgids: list[int]) -> None:
     while _alive(parent) and any(_group_alive(p) for p in pgids):
         time.sleep(1.0)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from airflow_async import AirflowClient, NotFound, SessionAuth
+from tests.harness import airflow2 as harness
 
 from .conftest import AirflowInfo
 
@@ -62,3 +67,36 @@ def test_crawl_dag_runs(airflow2: AirflowInfo) -> None:
     )
     seeded_runs = {(e["dag_id"], e["dag_run_id"]) for e in airflow2.manifest}
     assert lines["total"] >= len(seeded_runs)
+
+
+@pytest.fixture
+def scheduler(airflow2: AirflowInfo) -> Iterator[harness.Scheduler]:
+    """A real scheduler on the test server's AIRFLOW_HOME, for as long as one test needs it."""
+    assert airflow2.airflow_home, "the scheduler needs the server's AIRFLOW_HOME"
+    running = harness.Scheduler(airflow2.airflow_home).start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+async def _unpause_when_parsed(airflow2: AirflowInfo, dag_id: str) -> None:
+    async with AirflowClient(airflow2.url, auth=SessionAuth(*airflow2.admin)) as client:
+        for _ in range(120):
+            try:
+                await client.dags.unpause(dag_id)
+                return
+            except NotFound:
+                await asyncio.sleep(1)  # the scheduler has not parsed the DAG file yet
+    raise AssertionError(f"{dag_id} never appeared")
+
+
+async def test_trigger_and_wait(airflow2: AirflowInfo, scheduler: harness.Scheduler) -> None:
+    await _unpause_when_parsed(airflow2, "trigger_demo")
+    done = await asyncio.to_thread(
+        _run, airflow2, "trigger_and_wait.py", "trigger_demo", '{"name": "airflow-async"}', timeout=400
+    )
+    assert done.returncode == 0, done.stdout + done.stderr + scheduler.log_tail()
+    assert "finished: success" in done.stdout
+    assert "'HELLO AIRFLOW-ASYNC'" in done.stdout
+    assert "'hello airflow-async'" in done.stdout
