@@ -96,7 +96,19 @@ async def test_trigger_and_wait(airflow2: AirflowInfo, scheduler: harness.Schedu
     done = await asyncio.to_thread(
         _run, airflow2, "trigger_and_wait.py", "trigger_demo", '{"name": "airflow-async"}', timeout=400
     )
-    assert done.returncode == 0, done.stdout + done.stderr + scheduler.log_tail()
-    assert "finished: success" in done.stdout
-    assert "'HELLO AIRFLOW-ASYNC'" in done.stdout
-    assert "'hello airflow-async'" in done.stdout
+    try:
+        assert done.returncode == 0, done.stdout + done.stderr + scheduler.log_tail()
+        assert "finished: success" in done.stdout
+        assert "'HELLO AIRFLOW-ASYNC'" in done.stdout
+        assert "'hello airflow-async'" in done.stdout
+    finally:
+        await _delete_runs(airflow2, "trigger_demo")
+
+
+async def _delete_runs(airflow2: AirflowInfo, dag_id: str) -> None:
+    """Leave the server as seeded: other tests count every XCom on it."""
+    async with AirflowClient(airflow2.url, auth=SessionAuth(*airflow2.admin)) as client:
+        await client.dags.pause(dag_id)
+        for run in await client.dag_runs.list(dag_id).all():
+            await client.dag_runs.delete(dag_id, run.dag_run_id)
+        assert await client.xcom.list(dag_id).all() == []
