@@ -108,6 +108,7 @@ class FanOut(Generic[T, R], AsyncIterator[R]):
                 return False, None
 
     async def _work(self) -> None:
+        cancelled = False
         try:
             while True:
                 try:
@@ -128,9 +129,14 @@ class FanOut(Generic[T, R], AsyncIterator[R]):
                 finally:
                     self._running -= 1
                 await self._results.put((_RESULT, result))
+        except asyncio.CancelledError:
+            cancelled = True
+            raise
         finally:
             self._live -= 1
-            if self._live == 0 and not self._closed:
+            # A cancelled worker must not wait for room in the queue: no one may be reading it
+            # (asyncio.run cancels every task at exit, consumer included).
+            if self._live == 0 and not self._closed and not cancelled:
                 await self._results.put((_END, None))
 
     async def aclose(self) -> None:
