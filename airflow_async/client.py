@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import aiohttp
 from yarl import URL
@@ -23,6 +23,9 @@ from .resources import (
 )
 from .retry import NO_RETRY, RetryPolicy
 from .transport import ClientStats, Transport
+
+if TYPE_CHECKING:
+    from .harvest import Harvest
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY", "DEFAULT_TIMEOUT", "AirflowClient"]
 
@@ -104,6 +107,9 @@ class AirflowClient:
         self._borrowed = session
         self._transport: Transport | None = None
         self._stats = ClientStats()
+        #: Harvests started and not finished; closed on exit (a consumer that broke out of
+        #: ``async for`` without ``async with`` leaves its workers waiting otherwise).
+        self._harvests: set[Harvest] = set()
 
         self.dags = DAGResource(self)
         self.dag_runs = DAGRunResource(self)
@@ -166,7 +172,9 @@ class AirflowClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the client's own session (a borrowed one stays open)."""
+        """Close harvests still running, then the client's own session (a borrowed one stays open)."""
+        for harvest in list(self._harvests):
+            await harvest.aclose()
         transport, self._transport = self._transport, None
         if transport is not None and self._borrowed is None:
             await transport.session.close()

@@ -162,7 +162,9 @@ class Harvest(AsyncIterator[HarvestResult]):
         deserialize, stringify: Passed to each value fetch; see ``xcom.get``.
         concurrency: Value fetches in flight; defaults to the client's ``max_concurrency``.
         abort_after: Stop with :class:`~airflow_async.errors.HarvestAborted` after this many
-            consecutive transport failures (the server looks down). ``None`` never aborts.
+            consecutive transport failures (the server looks down): the requests in flight are
+            cancelled at once, the failure that reached the limit is still yielded, and the next
+            step raises. ``None`` never aborts.
         skip: Called with each entry (its ``dag_run_id`` resolved) before its value is
             fetched; entries it returns True for are not fetched, not yielded, and counted
             in ``stats.skipped`` (e.g. entries a resumed harvest already wrote).
@@ -211,6 +213,7 @@ class Harvest(AsyncIterator[HarvestResult]):
         self._runs: _RunMap | None = None
         self._fanout: FanOut[XComEntry, HarvestResult | None] | None = None
         self._consecutive_transport_failures = 0
+        self._aborted: HarvestAborted | None = None
         self._finished = False
 
     async def _entries(self) -> AsyncIterator[XComEntry]:
@@ -248,6 +251,9 @@ class Harvest(AsyncIterator[HarvestResult]):
         return self
 
     async def __anext__(self) -> HarvestResult:
+        if self._aborted is not None:
+            error, self._aborted = self._aborted, None
+            raise error
         if self._finished:
             raise StopAsyncIteration
         if self._fanout is None:
@@ -266,6 +272,10 @@ class Harvest(AsyncIterator[HarvestResult]):
                 self.stats.skipped += 1
                 continue
             self._account(result)
+            if self._aborted is not None:
+                # Stop the requests in flight now, even without ``async with``; the result that
+                # tipped it over is still delivered, and the next call raises HarvestAborted.
+                await self.aclose()
             return result
 
     def _start(self) -> None:
@@ -274,6 +284,7 @@ class Harvest(AsyncIterator[HarvestResult]):
             self._runs.start()
         entries = read_ahead(self._entries(), size=max(200, 2 * self.concurrency))
         self._fanout = bounded_map(self._fetch, entries, limit=self.concurrency)
+        self._client._harvests.add(self)  # closed by the client's exit if the consumer did not
 
     def _account(self, result: HarvestResult) -> None:
         if result.ok:
@@ -284,12 +295,12 @@ class Harvest(AsyncIterator[HarvestResult]):
         if isinstance(result.error, TransportError):
             self._consecutive_transport_failures += 1
             if self.abort_after is not None and self._consecutive_transport_failures >= self.abort_after:
-                self._abort(result.error)
+                self._aborted = self._abort(result.error)
         else:
             self._consecutive_transport_failures = 0
 
-    def _abort(self, last: AirflowError) -> None:
-        raise HarvestAborted(
+    def _abort(self, last: AirflowError) -> HarvestAborted:
+        return HarvestAborted(
             f"harvest stopped after {self._consecutive_transport_failures} consecutive transport "
             f"failures; the server looks down (last error: {last}). Delivered {self.stats.delivered}, "
             f"failed {self.stats.failed} of {self.stats.listed} listed",
@@ -300,6 +311,7 @@ class Harvest(AsyncIterator[HarvestResult]):
         if self._finished:
             return
         self._finished = True
+        self._client._harvests.discard(self)
         if self._fanout is not None:
             await self._fanout.aclose()
         if self._runs is not None:
