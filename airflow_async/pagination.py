@@ -186,10 +186,20 @@ class Paginator(Generic[T], AsyncIterator[T]):
             planned = range(offset, total, step)
             async with contextlib.aclosing(self._ordered(planned)) as pages:
                 async for off, (raw, total) in pages:
+                    # Each planned page stands for the ``step`` rows from its offset: rows past
+                    # them belong to the next planned page, and rows a shorter page left out (a
+                    # server that clamps some pages harder than the first) are fetched here.
+                    end = off + step
+                    while raw:
+                        yield self._page(raw[: end - off], total, off, seen, state)
+                        off += min(len(raw), end - off)
+                        if state.budget == 0:
+                            return
+                        if off >= end or (total is not None and off >= total):
+                            break
+                        raw, total, _ = await self._get(off, first=False)
                     if not raw:
-                        return
-                    yield self._page(raw, total, off, seen, state)
-                    if state.budget == 0:
+                        state.last_total = total
                         return
             offset = planned[-1] + step if planned else offset
         while state.budget != 0 and (total is None or offset < total):
