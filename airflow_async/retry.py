@@ -18,6 +18,7 @@ from .errors import (
     AirflowError,
     APIError,
     ConnectError,
+    DecodeError,
     RequestTimeout,
     ResponseTooLarge,
     TransportError,
@@ -58,10 +59,12 @@ def _at_least_one(_: object, attribute: attrs.Attribute[Any], value: int) -> Non
 class RetryPolicy:
     """How the client retries requests that are safe to repeat.
 
-    Retried: connection errors, timeouts, 429, 502, 503, 504, and up to
-    ``max_server_error_retries`` 500s per request. Never retried: 400, 401, 403,
-    404, 409, 422, and any request that is not safe to repeat (a POST that
-    triggers a run or creates an object) once it may have reached the server.
+    Retried: connection errors, timeouts, 429, 502, 503, 504, a JSON body that does
+    not parse (cut short on the way), and up to ``max_server_error_retries`` 500s
+    per request. Never retried: 400, 401, 403, 404, 409, 422, a page that is not
+    JSON at all (an HTML login or proxy page), and any request that is not safe to
+    repeat (a POST that triggers a run or creates an object) once it may have
+    reached the server.
 
     Waits use full-jitter exponential backoff, ``random() * min(backoff_max,
     backoff_base * 2**n)``, raised to the server's ``Retry-After`` (capped at
@@ -120,6 +123,10 @@ class RetryPolicy:
                 return RetryDecision(retry=False, reason="not safe to repeat after it was sent")
             kind = "timeout" if isinstance(error, RequestTimeout) else "connection error"
             return RetryDecision(retry=True, reason=kind)
+        if isinstance(error, DecodeError):
+            if idempotent and _declared_json(error.content_type):
+                return RetryDecision(retry=True, reason="JSON body cut short")
+            return RetryDecision(retry=False, reason="not JSON" if idempotent else "not safe to repeat")
         if isinstance(error, APIError):
             if not idempotent and error.status not in (429, 503):
                 # 429 and 503 mean the server refused the work; anything else may have done it.
@@ -134,6 +141,12 @@ class RetryPolicy:
                     wait = min(error.retry_after, self.retry_after_cap)
                 return RetryDecision(retry=True, min_wait=wait, reason=str(error.status))
         return RetryDecision(retry=False, reason="not retryable")
+
+
+def _declared_json(content_type: str) -> bool:
+    """Whether a response said it was JSON (or said nothing), so a body that does not parse was cut."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return not media or media in ("application/json", "application/problem+json") or media.endswith("+json")
 
 
 #: A policy that never retries.
