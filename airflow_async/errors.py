@@ -90,7 +90,8 @@ def _rebuild_transport_error(
 
 
 class ConnectError(TransportError):
-    """The connection could not be opened (refused, DNS failure): the request never left."""
+    """The request never left: the connection could not be opened (refused, DNS failure), or a
+    kept-alive connection had been closed by the server before the request could be written."""
 
 
 class RequestTimeout(TransportError):

@@ -66,6 +66,19 @@ class ClientStats:
         return attrs.asdict(self)
 
 
+def _not_written(exc: BaseException) -> bool:
+    """Whether ``exc`` says the request could not be written to a connection that was closing.
+
+    aiohttp raises ``ClientOSError("Can not write request body ...")`` caused by a
+    ``ConnectionResetError("Cannot write to closing transport")``: the bytes were refused
+    before they left, so the server never had the whole request and cannot have acted on it.
+    """
+    for err in (exc, exc.__cause__):
+        if isinstance(err, ConnectionResetError) and "Cannot write to closing transport" in str(err):
+            return True
+    return False
+
+
 @attrs.define
 class _RequestState:
     server_errors: int = 0
@@ -294,6 +307,14 @@ class Transport:
                 url=url,
             ) from None
         except (aiohttp.ClientError, OSError) as exc:
+            if _not_written(exc):
+                # A kept-alive connection the server had closed: the request did not get out, so
+                # even a write is safe to send again (the retry policy treats it as a ConnectError).
+                raise ConnectError(
+                    f"the connection was closed before the request was sent ({type(exc).__name__}: {exc})",
+                    method=method,
+                    url=url,
+                ) from None
             raise TransportError(f"{type(exc).__name__}: {exc}", method=method, url=url) from None
         stats.bytes_received += len(data)
         if log.isEnabledFor(logging.DEBUG):
