@@ -131,12 +131,14 @@ class XComResource(Resource):
         deserialize: bool = False,
         stringify: bool = False,
         concurrency: int | None = None,
+        abort_after: int | None = 64,
         skip: Callable[[XComEntry], bool] | None = None,
     ) -> Harvest:
         """Fetch every matching XCom value concurrently, streaming results as they arrive.
 
         See :class:`~airflow_async.harvest.Harvest` for what it yields and counts; ``skip``
-        passes over entries before their value is fetched (counted in ``stats.skipped``).
+        passes over entries before their value is fetched (counted in ``stats.skipped``), and
+        ``abort_after`` consecutive transport failures stop it with ``HarvestAborted``.
         """
         from ..harvest import Harvest
 
@@ -150,5 +152,6 @@ class XComResource(Resource):
             deserialize=deserialize,
             stringify=stringify,
             concurrency=concurrency,
+            abort_after=abort_after,
             skip=skip,
         )
