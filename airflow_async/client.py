@@ -12,12 +12,23 @@ from ._http import API_PREFIXES, normalize_base_url
 from .auth import Auth
 from .errors import ClientNotOpen, UsageError
 from .resources import (
+    ConfigResource,
     ConnectionResource,
     DAGResource,
     DAGRunResource,
+    DagStatsResource,
+    DagWarningResource,
+    DatasetResource,
+    EventLogResource,
+    ImportErrorResource,
     MonitoringResource,
+    PermissionResource,
+    PluginResource,
     PoolResource,
+    ProviderResource,
+    RoleResource,
     TaskInstanceResource,
+    UserResource,
     VariableResource,
     XComResource,
 )
@@ -62,8 +73,11 @@ class AirflowClient:
         max_response_bytes: Largest response body accepted; ``None`` for no limit.
 
     Attributes:
-        dags, dag_runs, task_instances, xcom, variables, pools, connections, monitoring:
-            The resource groups.
+        dags, dag_runs, task_instances, xcom, variables, pools, connections, monitoring,
+        datasets, event_logs, import_errors, config, plugins, providers, roles, permissions,
+        users, dag_stats, dag_warnings:
+            The resource groups, one per part of the API; together they cover every operation
+            of the stable REST API v1 (see ``airflow_async.resources.OPERATIONS``).
     """
 
     def __init__(
@@ -119,6 +133,17 @@ class AirflowClient:
         self.pools = PoolResource(self)
         self.connections = ConnectionResource(self)
         self.monitoring = MonitoringResource(self)
+        self.datasets = DatasetResource(self)
+        self.event_logs = EventLogResource(self)
+        self.import_errors = ImportErrorResource(self)
+        self.config = ConfigResource(self)
+        self.plugins = PluginResource(self)
+        self.providers = ProviderResource(self)
+        self.roles = RoleResource(self)
+        self.permissions = PermissionResource(self)
+        self.users = UserResource(self)
+        self.dag_stats = DagStatsResource(self)
+        self.dag_warnings = DagWarningResource(self)
 
     @property
     def api_prefix(self) -> str:

@@ -2,24 +2,170 @@
 
 from __future__ import annotations
 
-from ..models import Connection
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import UsageError
+from ..models import Connection, ConnectionTest
 from ..pagination import Paginator
-from ._base import Resource, check_id
+from ._base import UNSET, Resource, UnsetType, check_id, given, update_mask
 
 
 def _conn_key(c: Connection) -> str:
     return c.connection_id
 
 
+#: ``extra`` as a JSON string, or a mapping the client encodes.
+Extra = str | Mapping[str, Any] | None
+
+
 class ConnectionResource(Resource):
     """The connection endpoints (``/connections``). The API never returns passwords."""
 
-    def list(self, *, page_size: int = 100, max_items: int | None = None) -> Paginator[Connection]:
+    def list(
+        self,
+        *,
+        order_by: str | None = None,
+        page_size: int = 100,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> Paginator[Connection]:
         """List connections."""
         return self._paginate(
-            ("connections",), "connections", Connection, _conn_key, page_size=page_size, max_items=max_items
+            ("connections",),
+            "connections",
+            Connection,
+            _conn_key,
+            params={"order_by": order_by},
+            page_size=page_size,
+            offset=offset,
+            max_items=max_items,
         )
 
     async def get(self, connection_id: str) -> Connection:
         """Get one connection."""
         return await self._one("GET", ("connections", check_id("connection_id", connection_id)), Connection)
+
+    async def create(
+        self,
+        connection_id: str,
+        conn_type: str,
+        *,
+        description: str | None = None,
+        host: str | None = None,
+        login: str | None = None,
+        schema: str | None = None,
+        port: int | None = None,
+        password: str | None = None,
+        extra: Extra = None,
+    ) -> Connection:
+        """Create a connection (``POST``; not retried once it may have reached the server).
+
+        ``extra`` is a JSON string or a mapping (encoded as JSON).
+
+        Raises:
+            Conflict: A connection with this id exists.
+            BadRequest: The id has characters the server refuses, or a field is invalid.
+        """
+        body = _body(
+            connection_id=check_id("connection_id", connection_id),
+            conn_type=check_id("conn_type", conn_type),
+            description=description,
+            host=host,
+            login=login,
+            schema=schema,
+            port=port,
+            password=password,
+            extra=extra,
+        )
+        return await self._one("POST", ("connections",), Connection, json=body)
+
+    async def update(
+        self,
+        connection_id: str,
+        *,
+        conn_type: str | UnsetType = UNSET,
+        description: str | UnsetType | None = UNSET,
+        host: str | UnsetType | None = UNSET,
+        login: str | UnsetType | None = UNSET,
+        schema: str | UnsetType | None = UNSET,
+        port: int | UnsetType | None = UNSET,
+        password: str | UnsetType | None = UNSET,
+        extra: Extra | UnsetType = UNSET,
+    ) -> Connection:
+        """Change the fields given, and only those (``PATCH`` with an ``update_mask``).
+
+        Arguments left :data:`~airflow_async.UNSET` are not sent; ``None`` clears a field. The
+        id cannot change. Setting values is safe to repeat, so this PATCH is retried.
+        """
+        fields = given(
+            conn_type=conn_type,
+            description=description,
+            host=host,
+            login=login,
+            schema=schema,
+            port=port,
+            password=password,
+            extra=extra,
+        )
+        mask = update_mask(
+            fields, accepts="conn_type=, description=, host=, login=, schema=, port=, password=, extra="
+        )
+        body = {"connection_id": check_id("connection_id", connection_id), **_body(**fields, keep_none=True)}
+        return await self._one(
+            "PATCH",
+            ("connections", connection_id),
+            Connection,
+            params={"update_mask": mask},
+            json=body,
+            idempotent=True,
+        )
+
+    async def delete(self, connection_id: str) -> None:
+        """Delete a connection."""
+        await self._call("DELETE", ("connections", check_id("connection_id", connection_id)))
+
+    async def test(
+        self,
+        conn_type: str,
+        *,
+        connection_id: str = "airflow_async_test",
+        description: str | None = None,
+        host: str | None = None,
+        login: str | None = None,
+        schema: str | None = None,
+        port: int | None = None,
+        password: str | None = None,
+        extra: Extra = None,
+    ) -> ConnectionTest:
+        """Test connection settings with their hook, without saving them.
+
+        Raises:
+            Forbidden: Testing connections is disabled (``[core] test_connection``, the default).
+        """
+        body = _body(
+            connection_id=check_id("connection_id", connection_id),
+            conn_type=check_id("conn_type", conn_type),
+            description=description,
+            host=host,
+            login=login,
+            schema=schema,
+            port=port,
+            password=password,
+            extra=extra,
+        )
+        # Nothing is stored: repeating the test is harmless.
+        return await self._one("POST", ("connections", "test"), ConnectionTest, json=body, idempotent=True)
+
+
+def _body(*, keep_none: bool = False, **fields: Any) -> dict[str, Any]:
+    port = fields.get("port")
+    if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536):
+        raise UsageError(f"port must be an int from 1 to 65535, got {port!r}")
+    extra = fields.get("extra")
+    if isinstance(extra, Mapping):
+        fields["extra"] = json.dumps(dict(extra))
+    elif extra is not None and not isinstance(extra, str):
+        raise UsageError(f"extra must be a JSON string or a dict, got {type(extra).__name__}")
+    return {k: v for k, v in fields.items() if keep_none or v is not None}

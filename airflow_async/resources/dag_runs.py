@@ -7,15 +7,18 @@ import builtins
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from ..errors import UsageError
-from ..models import DAGRun, structure
+from ..models import DAGRun, DatasetEvent, TaskInstanceReference, structure
 from ..pagination import Paginator
-from ._base import Resource, check_id, unpack_collection
+from ._base import Resource, check_choice, check_id, unpack_collection
+from ._base import check_strings as _seq
 
 #: States in which a DAG run has finished.
 FINISHED_STATES = frozenset({"success", "failed"})
+#: States ``set_state`` can set.
+SETTABLE_RUN_STATES = frozenset({"success", "failed", "queued"})
 
 
 def _run_key(r: DAGRun) -> tuple[str, str]:
@@ -140,6 +143,76 @@ class DAGRunResource(Resource):
             "DELETE", ("dags", check_id("dag_id", dag_id), "dagRuns", check_id("dag_run_id", dag_run_id))
         )
 
+    async def set_state(self, dag_id: str, dag_run_id: str, state: str) -> DAGRun:
+        """Set a DAG run's state: ``"success"``, ``"failed"`` or ``"queued"``.
+
+        ``success`` and ``failed`` also set its unfinished task instances; ``queued`` makes the
+        scheduler run it again.
+        """
+        return await self._one(
+            "PATCH",
+            self._run(dag_id, dag_run_id),
+            DAGRun,
+            json={"state": check_choice("state", state, SETTABLE_RUN_STATES)},
+            idempotent=True,  # setting a state to a value
+        )
+
+    @overload
+    async def clear(
+        self, dag_id: str, dag_run_id: str, *, dry_run: Literal[True]
+    ) -> builtins.list[TaskInstanceReference]: ...
+
+    @overload
+    async def clear(self, dag_id: str, dag_run_id: str, *, dry_run: Literal[False]) -> DAGRun: ...
+
+    async def clear(
+        self, dag_id: str, dag_run_id: str, *, dry_run: bool
+    ) -> DAGRun | builtins.list[TaskInstanceReference]:
+        """Clear every task instance of a DAG run, so the scheduler runs it again.
+
+        Args:
+            dag_id: The DAG.
+            dag_run_id: The run.
+            dry_run: Required. ``True`` changes nothing and returns the task instances that
+                would be cleared; ``False`` clears them and returns the run. (The spec says the
+                server defaults to a dry run; the 2.11 server defaults to clearing.)
+        """
+        if not isinstance(dry_run, bool):
+            raise UsageError(f"dry_run must be True or False, got {dry_run!r}")
+        segments = (*self._run(dag_id, dag_run_id), "clear")
+        if dry_run:
+            # The 2.11 server answers a dry run with task instance references (its spec says
+            # full task instances); the references are what both carry.
+            items, _ = await self._items(
+                "POST",
+                segments,
+                "task_instances",
+                TaskInstanceReference,
+                json={"dry_run": True},
+                idempotent=True,
+            )
+            return items
+        return await self._one("POST", segments, DAGRun, json={"dry_run": False})
+
+    async def set_note(self, dag_id: str, dag_run_id: str, note: str) -> DAGRun:
+        """Set the note of a DAG run (replacing any note it had)."""
+        if not isinstance(note, str):
+            raise UsageError(f"note must be a string, got {type(note).__name__}")
+        return await self._one(
+            "PATCH", (*self._run(dag_id, dag_run_id), "setNote"), DAGRun, json={"note": note}, idempotent=True
+        )
+
+    async def upstream_dataset_events(self, dag_id: str, dag_run_id: str) -> builtins.list[DatasetEvent]:
+        """The dataset events that triggered a dataset-triggered DAG run (empty for other runs)."""
+        items, _ = await self._items(
+            "GET", (*self._run(dag_id, dag_run_id), "upstreamDatasetEvents"), "dataset_events", DatasetEvent
+        )
+        return items
+
+    @staticmethod
+    def _run(dag_id: str, dag_run_id: str) -> tuple[str, ...]:
+        return ("dags", check_id("dag_id", dag_id), "dagRuns", check_id("dag_run_id", dag_run_id))
+
     async def wait(
         self,
         dag_id: str,
@@ -161,13 +234,3 @@ class DAGRunResource(Resource):
             if deadline is not None and time.monotonic() >= deadline:
                 raise TimeoutError(f"DAG run {dag_id}/{dag_run_id} is still {run.state!r} after {max_wait}s")
             await asyncio.sleep(poll_interval)
-
-
-def _seq(name: str, value: Sequence[str] | None) -> Sequence[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        raise UsageError(f"{name} takes a list of strings, e.g. [{value!r}], not a string")
-    if not value:
-        raise UsageError(f"{name} is an empty list: pass None for no filter")
-    return value

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-from ..models import DAG
+import attrs
+
+from ..errors import UsageError
+from ..models import DAG, DAGDetail, Task, TaskInstanceReference
 from ..pagination import Paginator
-from ._base import Resource, check_id
-from .dag_runs import _seq
+from ._base import Resource, check_choice, check_id, check_strings, iso
+
+#: States ``set_task_instances_state`` and ``task_instances.set_state`` can set.
+SETTABLE_TASK_STATES = frozenset({"success", "failed", "skipped"})
 
 
 def _dag_key(d: DAG) -> str:
@@ -15,7 +23,7 @@ def _dag_key(d: DAG) -> str:
 
 
 class DAGResource(Resource):
-    """The DAG endpoints (``/dags``)."""
+    """The DAG endpoints (``/dags``, ``/dagSources``, ``/parseDagFile``)."""
 
     def list(
         self,
@@ -37,7 +45,7 @@ class DAGResource(Resource):
             DAG,
             _dag_key,
             params={
-                "tags": _seq("tags", tags),
+                "tags": check_strings("tags", tags),
                 "only_active": only_active,
                 "paused": paused,
                 "dag_id_pattern": dag_id_pattern,
@@ -53,21 +61,260 @@ class DAGResource(Resource):
         """Get one DAG."""
         return await self._one("GET", ("dags", check_id("dag_id", dag_id)), DAG)
 
-    async def pause(self, dag_id: str) -> DAG:
-        """Pause a DAG (``PATCH`` with ``update_mask=is_paused``)."""
-        return await self._set_paused(dag_id, True)
+    async def details(self, dag_id: str) -> DAGDetail:
+        """Get one DAG with its details (timezone, params, start date, doc...)."""
+        return await self._one("GET", ("dags", check_id("dag_id", dag_id), "details"), DAGDetail)
 
-    async def unpause(self, dag_id: str) -> DAG:
-        """Unpause a DAG."""
-        return await self._set_paused(dag_id, False)
+    async def update(self, dag_id: str, *, is_paused: bool) -> DAG:
+        """Update a DAG: ``is_paused`` is the only field the v1 API lets a client change.
 
-    async def _set_paused(self, dag_id: str, paused: bool) -> DAG:
-        # Setting a flag to a value is safe to repeat, so this PATCH is retried.
+        Setting a flag to a value is safe to repeat, so this PATCH is retried.
+        """
+        if not isinstance(is_paused, bool):
+            raise UsageError(f"is_paused must be True or False, got {is_paused!r}")
         return await self._one(
             "PATCH",
             ("dags", check_id("dag_id", dag_id)),
             DAG,
             params={"update_mask": "is_paused"},
-            json={"is_paused": paused},
+            json={"is_paused": is_paused},
             idempotent=True,
         )
+
+    async def pause(self, dag_id: str) -> DAG:
+        """Pause a DAG (``PATCH`` with ``update_mask=is_paused``)."""
+        return await self.update(dag_id, is_paused=True)
+
+    async def unpause(self, dag_id: str) -> DAG:
+        """Unpause a DAG."""
+        return await self.update(dag_id, is_paused=False)
+
+    async def update_many(
+        self,
+        dag_id_pattern: str,
+        *,
+        is_paused: bool,
+        tags: Sequence[str] | None = None,
+        only_active: bool = True,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[builtins.list[DAG], int | None]:
+        """Pause or unpause every DAG whose id contains ``dag_id_pattern`` (``PATCH /dags``).
+
+        The server matches ``%pattern%`` case-insensitively (``"~"`` matches every DAG), and
+        updates only the page of matches it returns: at most ``limit`` DAGs (the server clamps
+        it to its maximum page size, 100 by default) from ``offset``, in ``dag_id`` order. Call
+        again with a larger ``offset`` when ``total_entries`` says there are more.
+
+        Args:
+            dag_id_pattern: Part of the DAG ids to update (``"~"`` for all).
+            is_paused: The value to set.
+            tags: Only DAGs with any of these tags.
+            only_active: Only DAGs whose file is still present (the server's default).
+            limit: Update at most this many DAGs.
+            offset: Skip this many matches first.
+
+        Returns:
+            The DAGs updated, as they were *before* the update (the 2.11 server answers with
+            the rows it read), and the number of DAGs matching.
+        """
+        if not isinstance(is_paused, bool):
+            raise UsageError(f"is_paused must be True or False, got {is_paused!r}")
+        return await self._items(
+            "PATCH",
+            ("dags",),
+            "dags",
+            DAG,
+            params={
+                "dag_id_pattern": check_id("dag_id_pattern", dag_id_pattern, wildcard=True),
+                "update_mask": "is_paused",
+                "tags": check_strings("tags", tags),
+                "only_active": only_active,
+                "limit": limit,
+                "offset": offset,
+            },
+            json={"is_paused": is_paused},
+            idempotent=True,  # setting a flag to a value
+        )
+
+    async def delete(self, dag_id: str) -> None:
+        """Delete a DAG and all its metadata (runs, task instances, XComs...).
+
+        The DAG comes back if its file is still in the DAGs folder when the scheduler parses it.
+
+        Raises:
+            NotFound: No such DAG.
+            Conflict: Task instances of the DAG are running.
+        """
+        await self._call("DELETE", ("dags", check_id("dag_id", dag_id)))
+
+    async def tasks(self, dag_id: str, *, order_by: str | None = None) -> builtins.list[Task]:
+        """The tasks of a DAG (the whole list, the endpoint does not page)."""
+        items, _ = await self._items(
+            "GET", ("dags", check_id("dag_id", dag_id), "tasks"), "tasks", Task, params={"order_by": order_by}
+        )
+        return items
+
+    async def task(self, dag_id: str, task_id: str) -> Task:
+        """One task of a DAG."""
+        return await self._one(
+            "GET", ("dags", check_id("dag_id", dag_id), "tasks", check_id("task_id", task_id)), Task
+        )
+
+    async def source(self, file_token: str) -> str:
+        """The source code of a DAG file, by the ``file_token`` of one of its DAGs (:attr:`DAG.file_token`).
+
+        Raises:
+            NotFound: The token is not one the server signed, or the code is not stored.
+        """
+        source = await self._one("GET", ("dagSources", check_id("file_token", file_token)), _DagSource)
+        return source.content
+
+    async def reparse(self, file_token: str) -> None:
+        """Ask the DAG processor to parse a DAG file soon (``PUT /parseDagFile/{file_token}``)."""
+        await self._call("PUT", ("parseDagFile", check_id("file_token", file_token)))
+
+    async def clear_task_instances(
+        self,
+        dag_id: str,
+        *,
+        dry_run: bool,
+        dag_run_id: str | None = None,
+        task_ids: Sequence[str] | None = None,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
+        only_failed: bool = True,
+        only_running: bool = False,
+        reset_dag_runs: bool | None = None,
+        include_upstream: bool = False,
+        include_downstream: bool = False,
+        include_future: bool = False,
+        include_past: bool = False,
+        include_subdags: bool | None = None,
+        include_parentdag: bool | None = None,
+    ) -> builtins.list[TaskInstanceReference]:
+        """Clear task instances of a DAG so that the scheduler runs them again.
+
+        Args:
+            dag_id: The DAG.
+            dry_run: ``True`` returns what would be cleared and changes nothing; ``False``
+                clears. Required: the server's own default is a dry run, easy to miss.
+            dag_run_id: Only task instances of this run (overrides the dates).
+            task_ids: Only these tasks.
+            start_date: Only runs with a logical date from this one (aware datetime).
+            end_date: Only runs with a logical date up to this one.
+            only_failed: Only failed task instances (the server's default, ``True``).
+            only_running: Only running task instances.
+            reset_dag_runs: Set the cleared runs back to ``queued``.
+            include_upstream: Also the upstream tasks of ``task_ids``.
+            include_downstream: Also their downstream tasks.
+            include_future: Also later runs.
+            include_past: Also earlier runs.
+            include_subdags: Also task instances of SubDAGs.
+            include_parentdag: Also the parent DAG's task instances.
+
+        Returns:
+            The task instances cleared (or that would be).
+        """
+        body: dict[str, Any] = {
+            "dry_run": _flag("dry_run", dry_run),
+            "only_failed": only_failed,
+            "only_running": only_running,
+            "include_upstream": include_upstream,
+            "include_downstream": include_downstream,
+            "include_future": include_future,
+            "include_past": include_past,
+        }
+        if dag_run_id is not None:
+            body["dag_run_id"] = check_id("dag_run_id", dag_run_id)
+        if task_ids is not None:
+            body["task_ids"] = builtins.list(check_strings("task_ids", task_ids) or [])
+        if start_date is not None:
+            body["start_date"] = iso("start_date", start_date)
+        if end_date is not None:
+            body["end_date"] = iso("end_date", end_date)
+        for name, value in (
+            ("reset_dag_runs", reset_dag_runs),
+            ("include_subdags", include_subdags),
+            ("include_parentdag", include_parentdag),
+        ):
+            if value is not None:
+                body[name] = value
+        items, _ = await self._items(
+            "POST",
+            ("dags", check_id("dag_id", dag_id), "clearTaskInstances"),
+            "task_instances",
+            TaskInstanceReference,
+            json=body,
+            idempotent=dry_run,  # a dry run changes nothing
+        )
+        return items
+
+    async def set_task_instances_state(
+        self,
+        dag_id: str,
+        task_id: str,
+        new_state: str,
+        *,
+        dry_run: bool,
+        dag_run_id: str | None = None,
+        execution_date: datetime | None = None,
+        include_upstream: bool = False,
+        include_downstream: bool = False,
+        include_future: bool = False,
+        include_past: bool = False,
+    ) -> builtins.list[TaskInstanceReference]:
+        """Set the state of a task's instance in one run, and optionally of its relatives.
+
+        Args:
+            dag_id: The DAG.
+            task_id: The task.
+            new_state: ``"success"``, ``"failed"`` or ``"skipped"``.
+            dry_run: ``True`` returns what would change and changes nothing. Required: the
+                server's default is a dry run.
+            dag_run_id: The run (give this or ``execution_date``).
+            execution_date: The run's logical date (aware datetime).
+            include_upstream: Also the upstream tasks.
+            include_downstream: Also the downstream tasks.
+            include_future: Also later runs.
+            include_past: Also earlier runs.
+
+        Returns:
+            The task instances whose state changed (or would): those already in
+            ``new_state`` are not listed.
+        """
+        if (dag_run_id is None) == (execution_date is None):
+            raise UsageError("pass exactly one of dag_run_id= or execution_date= to say which run")
+        body: dict[str, Any] = {
+            "task_id": check_id("task_id", task_id),
+            "new_state": check_choice("new_state", new_state, SETTABLE_TASK_STATES),
+            "dry_run": _flag("dry_run", dry_run),
+            "include_upstream": include_upstream,
+            "include_downstream": include_downstream,
+            "include_future": include_future,
+            "include_past": include_past,
+        }
+        if dag_run_id is not None:
+            body["dag_run_id"] = check_id("dag_run_id", dag_run_id)
+        if execution_date is not None:
+            body["execution_date"] = iso("execution_date", execution_date)
+        items, _ = await self._items(
+            "POST",
+            ("dags", check_id("dag_id", dag_id), "updateTaskInstancesState"),
+            "task_instances",
+            TaskInstanceReference,
+            json=body,
+            idempotent=True,  # setting a state to a value
+        )
+        return items
+
+
+@attrs.frozen(kw_only=True)
+class _DagSource:
+    content: str
+
+
+def _flag(name: str, value: bool) -> bool:
+    if not isinstance(value, bool):
+        raise UsageError(f"{name} must be True or False, got {value!r}")
+    return value

@@ -5,11 +5,29 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from ..models import TaskInstance
+from ..errors import UsageError
+from ..models import (
+    TaskDependency,
+    TaskInstance,
+    TaskInstanceHistory,
+    TaskInstanceReference,
+    TaskLog,
+    structure,
+)
 from ..pagination import Paginator
-from ._base import Resource, check_id, check_map_index
-from .dag_runs import _seq
+from ._base import (
+    Resource,
+    check_choice,
+    check_id,
+    check_int,
+    check_map_index,
+    check_strings,
+    iso,
+    mapped_segments,
+)
+from .dags import SETTABLE_TASK_STATES
 
 
 def _ti_key(t: TaskInstance) -> tuple[str, str, str, int]:
@@ -17,8 +35,16 @@ def _ti_key(t: TaskInstance) -> tuple[str, str, str, int]:
     return (t.dag_id, run, t.task_id, t.map_index)
 
 
+def _try_key(t: TaskInstanceHistory) -> tuple[str, str, str, int, int]:
+    return (t.dag_id, t.dag_run_id or "", t.task_id, t.map_index, t.try_number or 0)
+
+
 class TaskInstanceResource(Resource):
-    """The task instance endpoints (``/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances``)."""
+    """The task instance endpoints (``/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances``).
+
+    Methods that take ``map_index`` address a mapped task instance when it is >= 0, and the
+    unmapped one when it is ``None`` or -1.
+    """
 
     def list(
         self,
@@ -31,11 +57,14 @@ class TaskInstanceResource(Resource):
         start_date_lte: datetime | None = None,
         end_date_gte: datetime | None = None,
         end_date_lte: datetime | None = None,
+        updated_at_gte: datetime | None = None,
+        updated_at_lte: datetime | None = None,
         duration_gte: float | None = None,
         duration_lte: float | None = None,
         state: Sequence[str] | None = None,
         pool: Sequence[str] | None = None,
         queue: Sequence[str] | None = None,
+        executor: Sequence[str] | None = None,
         page_size: int = 100,
         offset: int = 0,
         max_items: int | None = None,
@@ -61,11 +90,14 @@ class TaskInstanceResource(Resource):
                 "start_date_lte": start_date_lte,
                 "end_date_gte": end_date_gte,
                 "end_date_lte": end_date_lte,
+                "updated_at_gte": updated_at_gte,
+                "updated_at_lte": updated_at_lte,
                 "duration_gte": duration_gte,
                 "duration_lte": duration_lte,
-                "state": _seq("state", state),
-                "pool": _seq("pool", pool),
-                "queue": _seq("queue", queue),
+                "state": check_strings("state", state),
+                "pool": check_strings("pool", pool),
+                "queue": check_strings("queue", queue),
+                "executor": check_strings("executor", executor),
             },
             page_size=page_size,
             offset=offset,
@@ -74,19 +106,282 @@ class TaskInstanceResource(Resource):
             dedupe=dedupe,
         )
 
+    def list_mapped(
+        self,
+        dag_id: str,
+        dag_run_id: str,
+        task_id: str,
+        *,
+        state: Sequence[str] | None = None,
+        pool: Sequence[str] | None = None,
+        queue: Sequence[str] | None = None,
+        executor: Sequence[str] | None = None,
+        execution_date_gte: datetime | None = None,
+        execution_date_lte: datetime | None = None,
+        start_date_gte: datetime | None = None,
+        start_date_lte: datetime | None = None,
+        end_date_gte: datetime | None = None,
+        end_date_lte: datetime | None = None,
+        updated_at_gte: datetime | None = None,
+        updated_at_lte: datetime | None = None,
+        duration_gte: float | None = None,
+        duration_lte: float | None = None,
+        order_by: str | None = None,
+        page_size: int = 100,
+        offset: int = 0,
+        max_items: int | None = None,
+        concurrent: bool = False,
+    ) -> Paginator[TaskInstance]:
+        """List the mapped task instances (one per map index) of one task in one run."""
+        return self._paginate(
+            (*_ti(dag_id, dag_run_id, task_id), "listMapped"),
+            "task_instances",
+            TaskInstance,
+            _ti_key,
+            params={
+                "state": check_strings("state", state),
+                "pool": check_strings("pool", pool),
+                "queue": check_strings("queue", queue),
+                "executor": check_strings("executor", executor),
+                "execution_date_gte": execution_date_gte,
+                "execution_date_lte": execution_date_lte,
+                "start_date_gte": start_date_gte,
+                "start_date_lte": start_date_lte,
+                "end_date_gte": end_date_gte,
+                "end_date_lte": end_date_lte,
+                "updated_at_gte": updated_at_gte,
+                "updated_at_lte": updated_at_lte,
+                "duration_gte": duration_gte,
+                "duration_lte": duration_lte,
+                "order_by": order_by,
+            },
+            page_size=page_size,
+            offset=offset,
+            max_items=max_items,
+            concurrent=concurrent,
+        )
+
+    async def list_batch(
+        self,
+        *,
+        dag_ids: Sequence[str] | None = None,
+        dag_run_ids: Sequence[str] | None = None,
+        task_ids: Sequence[str] | None = None,
+        state: Sequence[str] | None = None,
+        pool: Sequence[str] | None = None,
+        queue: Sequence[str] | None = None,
+        executor: Sequence[str] | None = None,
+        execution_date_gte: datetime | None = None,
+        execution_date_lte: datetime | None = None,
+        start_date_gte: datetime | None = None,
+        start_date_lte: datetime | None = None,
+        end_date_gte: datetime | None = None,
+        end_date_lte: datetime | None = None,
+        duration_gte: float | None = None,
+        duration_lte: float | None = None,
+        page_offset: int = 0,
+        page_limit: int = 100,
+    ) -> tuple[builtins.list[TaskInstance], int | None]:
+        """One page of ``POST /dags/~/dagRuns/~/taskInstances/list``: a read-only listing, so it is retried.
+
+        Filters combine with AND; each list matches any of its values. Returns the task
+        instances and ``total_entries``.
+        """
+        body: dict[str, Any] = {"page_offset": page_offset, "page_limit": page_limit}
+        for name, values in (
+            ("dag_ids", dag_ids),
+            ("dag_run_ids", dag_run_ids),
+            ("task_ids", task_ids),
+            ("state", state),
+            ("pool", pool),
+            ("queue", queue),
+            ("executor", executor),
+        ):
+            if values is not None:
+                body[name] = builtins.list(check_strings(name, values) or [])
+        for name, when in (
+            ("execution_date_gte", execution_date_gte),
+            ("execution_date_lte", execution_date_lte),
+            ("start_date_gte", start_date_gte),
+            ("start_date_lte", start_date_lte),
+            ("end_date_gte", end_date_gte),
+            ("end_date_lte", end_date_lte),
+        ):
+            if when is not None:
+                body[name] = iso(name, when)
+        if duration_gte is not None:
+            body["duration_gte"] = duration_gte
+        if duration_lte is not None:
+            body["duration_lte"] = duration_lte
+        return await self._items(
+            "POST",
+            ("dags", "~", "dagRuns", "~", "taskInstances", "list"),
+            "task_instances",
+            TaskInstance,
+            json=body,
+            idempotent=True,
+        )
+
     async def get(
         self, dag_id: str, dag_run_id: str, task_id: str, *, map_index: int | None = None
     ) -> TaskInstance:
         """Get one task instance (a mapped one with ``map_index``)."""
-        segments: builtins.list[str | int] = [
-            "dags",
-            check_id("dag_id", dag_id),
-            "dagRuns",
-            check_id("dag_run_id", dag_run_id),
-            "taskInstances",
-            check_id("task_id", task_id),
-        ]
+        return await self._one(
+            "GET", mapped_segments(_ti(dag_id, dag_run_id, task_id), map_index), TaskInstance
+        )
+
+    async def set_state(
+        self,
+        dag_id: str,
+        dag_run_id: str,
+        task_id: str,
+        new_state: str,
+        *,
+        dry_run: bool,
+        map_index: int | None = None,
+    ) -> TaskInstanceReference:
+        """Set the state of one task instance: ``"success"``, ``"failed"`` or ``"skipped"``.
+
+        Args:
+            dag_id: The DAG.
+            dag_run_id: The run.
+            task_id: The task.
+            new_state: The state to set.
+            dry_run: Required. ``True`` checks that the task instance exists and changes
+                nothing (the server's default); ``False`` sets the state.
+            map_index: The map index of a mapped task instance.
+
+        Returns:
+            The task instance's reference. After a real change the 2.11 server answers an
+            empty object; the reference is then built from the arguments.
+        """
+        if not isinstance(dry_run, bool):
+            raise UsageError(f"dry_run must be True or False, got {dry_run!r}")
+        segments = mapped_segments(_ti(dag_id, dag_run_id, task_id), map_index)
+        data = await self._call(
+            "PATCH",
+            segments,
+            json={
+                "new_state": check_choice("new_state", new_state, SETTABLE_TASK_STATES),
+                "dry_run": dry_run,
+            },
+            idempotent=True,  # setting a state to a value
+        )
+        if isinstance(data, dict) and "task_id" in data:
+            return structure(
+                data, TaskInstanceReference, source=lambda: ("PATCH", str(self._t.url(segments)))
+            )
+        return TaskInstanceReference(dag_id=dag_id, task_id=task_id, dag_run_id=dag_run_id)
+
+    async def set_note(
+        self, dag_id: str, dag_run_id: str, task_id: str, note: str, *, map_index: int | None = None
+    ) -> TaskInstance:
+        """Set the note of a task instance (replacing any note it had)."""
+        if not isinstance(note, str):
+            raise UsageError(f"note must be a string, got {type(note).__name__}")
+        segments = mapped_segments(_ti(dag_id, dag_run_id, task_id), map_index)
+        return await self._one(
+            "PATCH", [*segments, "setNote"], TaskInstance, json={"note": note}, idempotent=True
+        )
+
+    async def dependencies(
+        self, dag_id: str, dag_run_id: str, task_id: str, *, map_index: int | None = None
+    ) -> builtins.list[TaskDependency]:
+        """What keeps a task instance from running now (empty when nothing does)."""
+        segments = mapped_segments(_ti(dag_id, dag_run_id, task_id), map_index)
+        items, _ = await self._items("GET", [*segments, "dependencies"], "dependencies", TaskDependency)
+        return items
+
+    async def links(
+        self, dag_id: str, dag_run_id: str, task_id: str, *, map_index: int | None = None
+    ) -> dict[str, str | None]:
+        """The extra links of a task instance, as ``{name: url}`` (``None`` where there is no URL yet).
+
+        The 2.11 server answers this map itself, not the ``ExtraLinkCollection`` its spec describes.
+        """
         check_map_index(map_index)
-        if map_index is not None and map_index >= 0:
-            segments.append(str(map_index))
-        return await self._one("GET", segments, TaskInstance)
+        data = await self._call(
+            "GET", (*_ti(dag_id, dag_run_id, task_id), "links"), params={"map_index": map_index}
+        )
+        if isinstance(data, dict) and isinstance(data.get("extra_links"), list):  # the spec's shape
+            return {str(link.get("name")): link.get("href") for link in data["extra_links"]}
+        if not isinstance(data, dict):
+            return {}
+        return {str(k): (v if isinstance(v, str) else None) for k, v in data.items()}
+
+    async def log(
+        self,
+        dag_id: str,
+        dag_run_id: str,
+        task_id: str,
+        try_number: int,
+        *,
+        map_index: int | None = None,
+        full_content: bool = False,
+        token: str | None = None,
+    ) -> TaskLog:
+        """Read a task instance's log for one try; see :class:`~airflow_async.models.TaskLog`.
+
+        Args:
+            dag_id: The DAG.
+            dag_run_id: The run.
+            task_id: The task.
+            try_number: The try (1 for the first).
+            map_index: The map index of a mapped task instance.
+            full_content: Read the whole log, not one chunk.
+            token: The ``continuation_token`` of the previous chunk, to read on from it.
+
+        Raises:
+            NotFound: No such task instance. A task instance whose log file is missing is not
+                an error: the server returns its reason for not finding the log as the content.
+        """
+        check_map_index(map_index)
+        return await self._one(
+            "GET",
+            (*_ti(dag_id, dag_run_id, task_id), "logs", check_int("try_number", try_number)),
+            TaskLog,
+            params={"map_index": map_index, "full_content": full_content or None, "token": token},
+        )
+
+    def tries(
+        self,
+        dag_id: str,
+        dag_run_id: str,
+        task_id: str,
+        *,
+        map_index: int | None = None,
+        order_by: str | None = None,
+        page_size: int = 100,
+        max_items: int | None = None,
+    ) -> Paginator[TaskInstanceHistory]:
+        """List the tries of a task instance: earlier tries and the current one."""
+        return self._paginate(
+            [*mapped_segments(_ti(dag_id, dag_run_id, task_id), map_index), "tries"],
+            # The 2.11 server lists them under "task_instances"; its spec says "task_instances_history".
+            ("task_instances", "task_instances_history"),
+            TaskInstanceHistory,
+            _try_key,
+            params={"order_by": order_by},
+            page_size=page_size,
+            max_items=max_items,
+        )
+
+    async def get_try(
+        self, dag_id: str, dag_run_id: str, task_id: str, try_number: int, *, map_index: int | None = None
+    ) -> TaskInstanceHistory:
+        """Get one try of a task instance."""
+        segments = mapped_segments(_ti(dag_id, dag_run_id, task_id), map_index)
+        return await self._one(
+            "GET", [*segments, "tries", check_int("try_number", try_number)], TaskInstanceHistory
+        )
+
+
+def _ti(dag_id: str, dag_run_id: str, task_id: str) -> tuple[str, ...]:
+    return (
+        "dags",
+        check_id("dag_id", dag_id),
+        "dagRuns",
+        check_id("dag_run_id", dag_run_id),
+        "taskInstances",
+        check_id("task_id", task_id),
+    )

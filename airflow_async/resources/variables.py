@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import NotFound
+from ..errors import NotFound, UsageError
 from ..models import Variable
 from ..pagination import Paginator
-from ._base import Resource, check_id
+from ._base import UNSET, Resource, UnsetType, check_id
 
 
 def _var_key(v: Variable) -> str:
@@ -17,10 +17,24 @@ def _var_key(v: Variable) -> str:
 class VariableResource(Resource):
     """The variable endpoints (``/variables``)."""
 
-    def list(self, *, page_size: int = 100, max_items: int | None = None) -> Paginator[Variable]:
+    def list(
+        self,
+        *,
+        order_by: str | None = None,
+        page_size: int = 100,
+        offset: int = 0,
+        max_items: int | None = None,
+    ) -> Paginator[Variable]:
         """List variables (values included)."""
         return self._paginate(
-            ("variables",), "variables", Variable, _var_key, page_size=page_size, max_items=max_items
+            ("variables",),
+            "variables",
+            Variable,
+            _var_key,
+            params={"order_by": order_by},
+            page_size=page_size,
+            offset=offset,
+            max_items=max_items,
         )
 
     async def get(self, key: str) -> Variable:
@@ -43,6 +57,42 @@ class VariableResource(Resource):
             )
         except NotFound:
             return await self.create(key, value, description=description)
+
+    async def update(
+        self,
+        key: str,
+        *,
+        value: str | UnsetType = UNSET,
+        description: str | UnsetType | None = UNSET,
+    ) -> Variable:
+        """Change the value, the description, or both, of an existing variable (``PATCH``).
+
+        Arguments left :data:`~airflow_async.UNSET` keep their value on the server;
+        ``description=None`` clears the description. Retried: setting values is safe to repeat.
+
+        The 2.11 server refuses ``update_mask=value`` (it checks the mask against its internal
+        field name) and wants a value in every body, so a value change is sent without a mask,
+        and a description-only change with ``update_mask=description`` and a placeholder value
+        the server ignores.
+
+        Raises:
+            NotFound: No such variable (use :meth:`set` to create it as needed).
+        """
+        if value is UNSET and description is UNSET:
+            raise UsageError("nothing to update: pass value=, description= or both")
+        if value is not UNSET and not isinstance(value, str):
+            raise UsageError(f"value must be a string, got {type(value).__name__}")
+        body: dict[str, Any] = {"key": check_id("key", key), "value": "" if value is UNSET else value}
+        if description is not UNSET:
+            body["description"] = description
+        return await self._one(
+            "PATCH",
+            ("variables", key),
+            Variable,
+            params={"update_mask": "description" if value is UNSET else None},
+            json=body,
+            idempotent=True,
+        )
 
     async def delete(self, key: str) -> None:
         """Delete a variable."""
