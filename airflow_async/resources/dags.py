@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from ..errors import UsageError
+from ..errors import DecodeError, UsageError
 from ..models import DAG, DAGDetail, Task, TaskInstanceReference
 from ..pagination import Paginator
 from ._base import Resource, check_choice, check_id, check_strings, iso
@@ -115,8 +115,7 @@ class DAGResource(Resource):
             offset: Skip this many matches first.
 
         Returns:
-            The DAGs updated, as they were *before* the update (the 2.11 server answers with
-            the rows it read), and the number of DAGs matching.
+            The DAGs updated (with their new ``is_paused``) and the number of DAGs matching.
         """
         if not isinstance(is_paused, bool):
             raise UsageError(f"is_paused must be True or False, got {is_paused!r}")
@@ -170,9 +169,23 @@ class DAGResource(Resource):
         source = await self._one("GET", ("dagSources", check_id("file_token", file_token)), _DagSource)
         return source.content
 
-    async def reparse(self, file_token: str) -> None:
-        """Ask the DAG processor to parse a DAG file soon (``PUT /parseDagFile/{file_token}``)."""
-        await self._call("PUT", ("parseDagFile", check_id("file_token", file_token)))
+    async def reparse(self, file_token: str) -> bool:
+        """Ask the DAG processor to parse a DAG file soon (``PUT /parseDagFile/{file_token}``).
+
+        Returns:
+            ``True`` when the request was queued, ``False`` when one for the file was already
+            waiting (the 2.11 server then answers 201 with the text ``Duplicate request``).
+
+        Raises:
+            NotFound: The token is not one the server signed, or no DAG comes from the file.
+        """
+        try:
+            await self._call("PUT", ("parseDagFile", check_id("file_token", file_token)))
+        except DecodeError as exc:
+            if exc.status == 201 and exc.snippet.startswith("Duplicate request"):
+                return False
+            raise
+        return True
 
     async def clear_task_instances(
         self,

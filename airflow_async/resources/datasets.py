@@ -97,6 +97,9 @@ class DatasetResource(Resource):
     async def create_event(self, uri: str, *, extra: Mapping[str, Any] | None = None) -> DatasetEvent:
         """Record an update of a dataset, as a producing task would; DAGs scheduled on it react.
 
+        The event is queued for the *unpaused* DAGs scheduled on the dataset only (a DAG waiting
+        on several datasets keeps it in its queued events until all of them are updated).
+
         Not retried once it may have reached the server (a repeat would record a second event).
 
         Raises:
@@ -175,6 +178,8 @@ class DatasetResource(Resource):
         )
 
     async def _queued(self, segments: tuple[str, ...], before: datetime | None) -> builtins.list[QueuedEvent]:
-        # A queued-event collection lists its items under "datasets".
-        items, _ = await self._items("GET", segments, "datasets", QueuedEvent, params={"before": before})
+        # The 2.11 server lists them under "queued_events"; its spec says "datasets".
+        items, _ = await self._items(
+            "GET", segments, ("queued_events", "datasets"), QueuedEvent, params={"before": before}
+        )
         return items

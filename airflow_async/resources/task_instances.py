@@ -35,8 +35,8 @@ def _ti_key(t: TaskInstance) -> tuple[str, str, str, int]:
     return (t.dag_id, run, t.task_id, t.map_index)
 
 
-def _try_key(t: TaskInstanceHistory) -> tuple[str, str, str, int, int]:
-    return (t.dag_id, t.dag_run_id or "", t.task_id, t.map_index, t.try_number or 0)
+def _try_key(t: TaskInstanceHistory) -> tuple[str, str, str, int, int, str]:
+    return (t.dag_id, t.dag_run_id or "", t.task_id, t.map_index, t.try_number or 0, t.state or "")
 
 
 class TaskInstanceResource(Resource):
@@ -364,6 +364,9 @@ class TaskInstanceResource(Resource):
             params={"order_by": order_by},
             page_size=page_size,
             max_items=max_items,
+            # A cleared task instance not yet run again shares its try number with the archived
+            # try: no natural key tells the two apart, and the listing is short anyway.
+            dedupe=False,
         )
 
     async def get_try(

@@ -82,6 +82,11 @@ class VariableResource(Resource):
             raise UsageError("nothing to update: pass value=, description= or both")
         if value is not UNSET and not isinstance(value, str):
             raise UsageError(f"value must be a string, got {type(value).__name__}")
+        if description is not UNSET and not isinstance(description, str):
+            raise UsageError(
+                f"description must be a string, got {description!r}; the server cannot clear it, "
+                "pass description='' to blank it"
+            )
         body: dict[str, Any] = {"key": check_id("key", key), "value": "" if value is UNSET else value}
         if description is not UNSET:
             body["description"] = description
