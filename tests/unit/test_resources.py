@@ -1,0 +1,244 @@
+"""The resource groups against aioresponses: what each call sends, and how it reads the answers."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import attrs
+import pytest
+from aioresponses import aioresponses
+
+import airflow_async
+from airflow_async import (
+    NO_RETRY,
+    OPERATIONS,
+    UNSET,
+    AirflowClient,
+    BasicAuth,
+    DAGRun,
+    TaskInstanceReference,
+    TaskLog,
+    UsageError,
+)
+from airflow_async.resources._base import Resource
+
+BASE = "http://127.0.0.1:8080"
+API = f"{BASE}/api/v1"
+
+
+@pytest.fixture
+def mocked() -> AsyncIterator[aioresponses]:
+    with aioresponses() as m:
+        yield m
+
+
+def _client() -> AirflowClient:
+    return AirflowClient(BASE, auth=BasicAuth("admin", "pw"), retry=NO_RETRY)
+
+
+def _sent(m: aioresponses, method: str, url: str) -> list[Any]:
+    """The JSON bodies sent to ``method url``, in order (``url`` as aioresponses keeps it: decoded)."""
+    calls = [c for (meth, u), cs in m.requests.items() if meth == method and str(u) == url for c in cs]
+    return [json.loads(c.kwargs["data"]) if c.kwargs.get("data") else None for c in calls]
+
+
+def _any(path: str) -> re.Pattern[str]:
+    """Match ``path`` under the API, with any query (aioresponses compares decoded URLs)."""
+    return re.compile(re.escape(API + path) + r"(\?.*)?$")
+
+
+# -- completeness and documentation -------------------------------------------------------------
+
+
+def test_operations_name_existing_documented_methods() -> None:
+    client = _client()
+    assert len(OPERATIONS) == 89
+    for operation, target in OPERATIONS.items():
+        group, _, name = target.partition(".")
+        method = getattr(getattr(client, group), name)
+        assert callable(method) and method.__doc__, (operation, target)
+
+
+def test_every_public_name_is_documented() -> None:
+    client = _client()
+    groups = [v for v in vars(client).values() if isinstance(v, Resource)]
+    assert len(groups) == 19
+    for group in groups:
+        assert type(group).__doc__
+        for name, member in inspect.getmembers(type(group), inspect.isfunction):
+            if not name.startswith("_"):
+                assert member.__doc__, f"{type(group).__name__}.{name}"
+    for name in airflow_async.__all__:
+        obj = getattr(airflow_async, name)
+        if inspect.isclass(obj):
+            assert obj.__doc__, name
+            if attrs.has(obj):
+                for prop, member in inspect.getmembers(obj, lambda m: isinstance(m, property)):
+                    assert member.__doc__, f"{name}.{prop}"
+
+
+# -- PATCH: only the fields given ---------------------------------------------------------------
+
+
+async def test_pool_update_sends_only_the_fields_given(mocked: aioresponses) -> None:
+    url = f"{API}/pools/p1?update_mask=slots,description"
+    mocked.patch(_any("/pools/p1"), payload={"name": "p1", "slots": 4, "description": None})
+    async with _client() as af:
+        pool = await af.pools.update("p1", slots=4, description=None, include_deferred=UNSET)
+    assert _sent(mocked, "PATCH", url) == [{"slots": 4, "description": None}]
+    assert (pool.slots, pool.description) == (4, None)
+
+
+async def test_connection_update_encodes_extra_and_keeps_nulls(mocked: aioresponses) -> None:
+    url = f"{API}/connections/c%201?update_mask=login,extra"
+    mocked.patch(re.compile(r".*/connections/.*"), payload={"connection_id": "c 1", "conn_type": "http"})
+    async with _client() as af:
+        await af.connections.update("c 1", login=None, extra={"k": [1]})
+    assert _sent(mocked, "PATCH", url) == [{"connection_id": "c 1", "login": None, "extra": '{"k": [1]}'}]
+
+
+async def test_variable_update_works_around_the_servers_mask_check(mocked: aioresponses) -> None:
+    only_description = f"{API}/variables/k?update_mask=description"
+    value = f"{API}/variables/k"
+    mocked.patch(only_description, payload={"key": "k", "value": "v", "description": "d"})
+    mocked.patch(value, payload={"key": "k", "value": "v2", "description": "d"})
+    async with _client() as af:
+        await af.variables.update("k", description="d")
+        await af.variables.update("k", value="v2")
+        with pytest.raises(UsageError, match="description=''"):
+            await af.variables.update("k", description=None)  # type: ignore[arg-type]
+    assert _sent(mocked, "PATCH", only_description) == [{"key": "k", "value": "", "description": "d"}]
+    assert _sent(mocked, "PATCH", value) == [{"key": "k", "value": "v2"}]
+
+
+async def test_user_update_reads_the_user_to_fill_required_fields(mocked: aioresponses) -> None:
+    user = {
+        "username": "u",
+        "email": "u@x",
+        "first_name": "F",
+        "last_name": "L",
+        "roles": [{"name": "Viewer"}],
+    }
+    mocked.get(f"{API}/users/u", payload=user)
+    url = f"{API}/users/u?update_mask=password,roles"
+    mocked.patch(_any("/users/u"), payload={**user, "roles": [{"name": "Op"}]})
+    async with _client() as af:
+        updated = await af.users.update("u", roles=["Op"], password="pw2")
+    assert _sent(mocked, "PATCH", url) == [
+        {
+            "username": "u",
+            "email": "u@x",
+            "first_name": "F",
+            "last_name": "L",
+            "password": "pw2",
+            "roles": [{"name": "Op"}],
+        }
+    ]
+    assert updated.role_names == ["Op"]
+
+
+async def test_role_update_masks_and_renames(mocked: aioresponses) -> None:
+    url = f"{API}/roles/r?update_mask=name,actions"
+    mocked.patch(_any("/roles/r"), payload={"name": "r2", "actions": []})
+    async with _client() as af:
+        await af.roles.update("r", new_name="r2", add_permissions=[("can_read", "DAGs")])
+        with pytest.raises(UsageError, match="nothing to update"):
+            await af.roles.update("r")
+    assert _sent(mocked, "PATCH", url) == [
+        {"name": "r2", "actions": [{"action": {"name": "can_read"}, "resource": {"name": "DAGs"}}]}
+    ]
+
+
+# -- answers that differ from the spec ----------------------------------------------------------
+
+
+async def test_role_create_reads_the_role_back_after_an_empty_answer(mocked: aioresponses) -> None:
+    mocked.post(f"{API}/roles", payload={})
+    mocked.get(
+        f"{API}/roles/r",
+        payload={"name": "r", "actions": [{"action": {"name": "a"}, "resource": {"name": "b"}}]},
+    )
+    async with _client() as af:
+        role = await af.roles.create("r", [("a", "b")])
+    assert role.permissions == [("a", "b")]
+
+
+async def test_task_instance_set_state_builds_a_reference_from_an_empty_answer(mocked: aioresponses) -> None:
+    url = f"{API}/dags/d/dagRuns/r/taskInstances/t/2"
+    mocked.patch(url, payload={})
+    async with _client() as af:
+        ref = await af.task_instances.set_state("d", "r", "t", "failed", dry_run=False, map_index=2)
+    assert ref == TaskInstanceReference(dag_id="d", task_id="t", dag_run_id="r")
+    assert _sent(mocked, "PATCH", url) == [{"new_state": "failed", "dry_run": False}]
+
+
+async def test_clear_run_answers_by_dry_run(mocked: aioresponses) -> None:
+    url = f"{API}/dags/d/dagRuns/r/clear"
+    mocked.post(url, payload={"task_instances": [{"dag_id": "d", "task_id": "t", "dag_run_id": "r"}]})
+    mocked.post(url, payload={"dag_id": "d", "dag_run_id": "r", "state": "queued"})
+    async with _client() as af:
+        preview = await af.dag_runs.clear("d", "r", dry_run=True)
+        run = await af.dag_runs.clear("d", "r", dry_run=False)
+    assert [x.task_id for x in preview] == ["t"]
+    assert isinstance(run, DAGRun) and run.state == "queued"
+    assert _sent(mocked, "POST", url) == [{"dry_run": True}, {"dry_run": False}]
+
+
+@pytest.mark.parametrize("key", ["task_instances", "task_instances_history"])
+async def test_tries_read_the_servers_key_and_the_specs(mocked: aioresponses, key: str) -> None:
+    row = {"dag_id": "d", "task_id": "t", "dag_run_id": "r", "try_number": 1}
+    mocked.get(
+        re.compile(r".*/tries\?.*"), payload={key: [row, {**row, "state": "failed"}], "total_entries": 2}
+    )
+    async with _client() as af:
+        tries = await af.task_instances.tries("d", "r", "t").all()
+    assert len(tries) == 2
+
+
+@pytest.mark.parametrize("key", ["queued_events", "datasets"])
+async def test_queued_events_read_the_servers_key_and_the_specs(mocked: aioresponses, key: str) -> None:
+    mocked.get(re.compile(r".*/datasets/queuedEvent/.*"), payload={key: [{"uri": "s3://b/k", "dag_id": "d"}]})
+    async with _client() as af:
+        events = await af.datasets.queued_events("s3://b/k")
+    assert [(e.uri, e.dag_id) for e in events] == [("s3://b/k", "d")]
+
+
+async def test_reparse_tells_a_duplicate_request(mocked: aioresponses) -> None:
+    url = f"{API}/parseDagFile/tok"
+    mocked.put(url, status=201, body=b"")
+    mocked.put(url, status=201, body=b"Duplicate request", content_type="text/html")
+    async with _client() as af:
+        assert await af.dags.reparse("tok") is True
+        assert await af.dags.reparse("tok") is False
+
+
+def test_task_log_text_from_the_repr_the_server_sends() -> None:
+    log = TaskLog(
+        content=repr([("host-1", "line 1\nline 2\n"), ("host-2", "it's\n")]), continuation_token="t"
+    )
+    assert log.chunks == [("host-1", "line 1\nline 2\n"), ("host-2", "it's\n")]
+    assert log.text == "line 1\nline 2\nit's\n"
+    plain = TaskLog(content="just text")
+    assert plain.chunks == [("", "just text")] and plain.text == "just text"
+    assert TaskLog().text == ""
+
+
+# -- usage errors -------------------------------------------------------------------------------
+
+
+async def test_bulk_state_change_needs_exactly_one_run(mocked: aioresponses) -> None:
+    async with _client() as af:
+        with pytest.raises(UsageError, match="exactly one of"):
+            await af.dags.set_task_instances_state("d", "t", "success", dry_run=True)
+        with pytest.raises(UsageError, match="needs a timezone"):
+            await af.dags.clear_task_instances("d", dry_run=True, start_date=datetime(2024, 1, 1))
+        with pytest.raises(UsageError, match="dag_ids cannot contain ','"):
+            await af.dag_stats.get(["a,b"])
+        with pytest.raises(UsageError, match=r"list of \(action, resource\) pairs"):
+            await af.roles.create("r", "can_read")  # type: ignore[arg-type]
+    assert mocked.requests == {}
