@@ -114,21 +114,28 @@ class FanOut(Generic[T, R], AsyncIterator[R]):
                 try:
                     more, item = await self._next_input()
                 except Exception as exc:  # the input failed: hand its error to the consumer
-                    await self._results.put((_ERROR, exc))
+                    if not self._closed:
+                        await self._results.put((_ERROR, exc))
                     return
                 if not more:
                     return
                 self.started += 1
                 self._running += 1
                 self.max_in_flight = max(self.max_in_flight, self._running)
+                outcome: tuple[int, Any]
                 try:
-                    result = await self._func(cast(T, item))
+                    outcome = (_RESULT, await self._func(cast(T, item)))
                 except Exception as exc:
-                    await self._results.put((_ERROR, exc))
-                    return
+                    outcome = (_ERROR, exc)
                 finally:
                     self._running -= 1
-                await self._results.put((_RESULT, result))
+                if self._closed:
+                    # aclose() cancelled this call but the call swallowed the cancellation (and
+                    # returned): no one reads the queue any more, so waiting on it would hang aclose().
+                    return
+                await self._results.put(outcome)
+                if outcome[0] == _ERROR:
+                    return
         except asyncio.CancelledError:
             cancelled = True
             raise

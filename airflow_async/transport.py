@@ -118,6 +118,17 @@ class Transport:
         self.max_concurrency = max_concurrency
         self.semaphore = asyncio.Semaphore(max_concurrency)
         self.timeout = timeout
+        # The total is enforced with asyncio.timeout() around each attempt rather than by aiohttp:
+        # aiohttp enters the same timer twice per request (request, then response start) and
+        # both exits uncancel the task, so a cancellation that lands as the timeout expires is
+        # turned into a TimeoutError and lost (a harvest closing at that moment never ended).
+        self._attempt_timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=timeout.connect,
+            sock_read=timeout.sock_read,
+            sock_connect=timeout.sock_connect,
+            ceil_threshold=timeout.ceil_threshold,
+        )
         self.retry = retry
         self.budget = RetryBudget(retry.budget) if retry.budget is not None else None
         self.max_response_bytes = max_response_bytes
@@ -280,14 +291,17 @@ class Transport:
             stats.bytes_sent += len(body)
         started = time.monotonic()
         try:
-            async with self.session.request(
-                method,
-                url,
-                headers=headers,
-                data=body if form is None else form,
-                timeout=self.timeout,
-                allow_redirects=allow_redirects,
-            ) as resp:
+            async with (
+                asyncio.timeout(self.timeout.total),
+                self.session.request(
+                    method,
+                    url,
+                    headers=headers,
+                    data=body if form is None else form,
+                    timeout=self._attempt_timeout,
+                    allow_redirects=allow_redirects,
+                ) as resp,
+            ):
                 data = await self._read_body(method, url, resp)
                 status, resp_headers, cookies = resp.status, resp.headers, resp.cookies
         except AirflowError:
