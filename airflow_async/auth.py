@@ -172,7 +172,10 @@ class SessionAuth(Auth):
     has no such login form, SessionAuth falls back to basic auth with one
     :class:`SessionAuthFallbackWarning`, or with ``strict=True`` raises
     :class:`~airflow_async.errors.SessionAuthUnsupported`. When the cookie
-    expires it logs in again, once per expiry.
+    expires it logs in again, once per expiry. A login that fails
+    (:class:`~airflow_async.errors.LoginFailed`) is not tried again: every later
+    request raises the same error without contacting the server, so a bad password
+    or a broken login form costs one attempt, not one per request.
 
     Args:
         username: The Airflow user.
@@ -199,6 +202,7 @@ class SessionAuth(Auth):
         self._fallback: BasicAuth | None = None
         self._proven = False
         self._lock = asyncio.Lock()
+        self._login_failure: LoginFailed | None = None
         self.logins = 0
 
     def __repr__(self) -> str:
@@ -240,6 +244,8 @@ class SessionAuth(Auth):
         async with self._lock:
             if generation != self.generation:
                 return True  # another request already logged in again
+            if self._login_failure is not None:
+                raise self._failed_before()  # the cookie was refused, and logging in again failed
             if not self._proven:
                 self._give_up_on_session(
                     ctx,
@@ -249,6 +255,7 @@ class SessionAuth(Auth):
                 return True
             log.info("session cookie for %s was refused; logging in again", ctx.base_url)
             self._proven = False
+            self._cookie_header = None  # dead either way; if the login fails, later requests see why
             await self._login(ctx)
             return True
 
@@ -272,7 +279,24 @@ class SessionAuth(Auth):
         self._cookie_header = None
         self.generation += 1
 
+    def _failed_before(self) -> LoginFailed:
+        assert self._login_failure is not None
+        return LoginFailed(
+            f"{self._login_failure.reason} (an earlier login failed; it is not tried again: "
+            "fix the cause and use a new SessionAuth)",
+            url=self._login_failure.url,
+        )
+
     async def _login(self, ctx: AuthContext) -> None:
+        if self._login_failure is not None:
+            raise self._failed_before()
+        try:
+            await self._submit_login(ctx)
+        except LoginFailed as exc:
+            self._login_failure = exc
+            raise
+
+    async def _submit_login(self, ctx: AuthContext) -> None:
         login_url = ctx.base_url.with_path(self.login_path)
         page = await ctx.raw_request("GET", login_url)
         if page.status == 404:

@@ -271,6 +271,7 @@ class LoginFailed(AuthenticationError):
 
     def __init__(self, message: str, *, url: URL | str) -> None:
         self.url = redact_url(url)
+        self.reason = message
         super().__init__(f"login at {self.url} failed: {message}")
 
 
