@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from yarl import URL
 
-from .errors import DecodeError, UsageError, error_for_status
+from .errors import DecodeError, UsageError, error_for_status, redact_url
 
 __all__ = [
     "API_PREFIXES",
@@ -51,9 +51,18 @@ def normalize_base_url(base_url: str | URL, api_version: str) -> URL:
     if not text:
         raise UsageError("base_url is empty: pass the server root, e.g. 'http://127.0.0.1:8080'")
     url = URL(text)
+    if "://" in text and url.scheme not in ("http", "https"):
+        raise UsageError(f"base_url {text!r} must start with http:// or https://, the schemes Airflow serves")
     if url.scheme not in ("http", "https") or not url.host:
         raise UsageError(
             f"base_url {text!r} needs a scheme and a host, e.g. 'http://{text}' or 'http://127.0.0.1:8080'"
+        )
+    if url.user is not None or url.password is not None:
+        # The client never sends them (and would show them in its repr): say where they belong.
+        masked = redact_url(url).replace("://", "://***@", 1)
+        raise UsageError(
+            f"base_url {masked!r} must not carry a user name or password: pass the server root "
+            "and the credentials as auth=BasicAuth(user, password) or SessionAuth(user, password)"
         )
     if url.query_string or url.fragment:
         raise UsageError(f"base_url {text!r} must not carry a query or fragment: pass the server root")
