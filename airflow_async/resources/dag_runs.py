@@ -12,7 +12,7 @@ from typing import Any, Literal, overload
 from ..errors import UsageError
 from ..models import DAGRun, DatasetEvent, TaskInstanceReference, structure
 from ..pagination import Paginator
-from ._base import Resource, check_choice, check_id, unpack_collection
+from ._base import Resource, check_choice, check_id, check_limit, unpack_collection
 from ._base import check_strings as _seq
 
 #: States in which a DAG run has finished.
@@ -90,6 +90,8 @@ class DAGRunResource(Resource):
 
         Returns the runs and ``total_entries``.
         """
+        check_limit("page_offset", page_offset)
+        check_limit("page_limit", page_limit, minimum=1)
         body: dict[str, Any] = {"page_offset": page_offset, "page_limit": page_limit}
         if dag_ids is not None:
             body["dag_ids"] = builtins.list(_seq("dag_ids", dag_ids) or [])

@@ -22,6 +22,7 @@ from ._base import (
     check_choice,
     check_id,
     check_int,
+    check_limit,
     check_map_index,
     check_strings,
     iso,
@@ -187,6 +188,8 @@ class TaskInstanceResource(Resource):
         Filters combine with AND; each list matches any of its values. Returns the task
         instances and ``total_entries``.
         """
+        check_limit("page_offset", page_offset)
+        check_limit("page_limit", page_limit, minimum=1)
         body: dict[str, Any] = {"page_offset": page_offset, "page_limit": page_limit}
         for name, values in (
             ("dag_ids", dag_ids),
