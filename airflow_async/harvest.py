@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .errors import AirflowError, HarvestAborted, RunNotFound, TransportError, UsageError
+from .errors import (
+    AirflowError,
+    HarvestAborted,
+    ResponseTooLarge,
+    RunNotFound,
+    TransportError,
+    UsageError,
+)
 from .fanout import FanOut, bounded_map, read_ahead
 from .models import XCom, XComEntry
 from .resources._base import check_id, check_map_index
@@ -292,7 +299,8 @@ class Harvest(AsyncIterator[HarvestResult]):
             self._consecutive_transport_failures = 0
             return
         self.stats.failed += 1
-        if isinstance(result.error, TransportError):
+        # A value over max_response_bytes is the value's size, not a sign that the server is down.
+        if isinstance(result.error, TransportError) and not isinstance(result.error, ResponseTooLarge):
             self._consecutive_transport_failures += 1
             if self.abort_after is not None and self._consecutive_transport_failures >= self.abort_after:
                 self._aborted = self._abort(result.error)
