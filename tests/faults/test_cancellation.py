@@ -79,13 +79,16 @@ async def test_cancelling_the_task_that_runs_the_harvest(srv: FaultsServer) -> N
 async def test_breaking_out_without_async_with_is_cleaned_up_when_the_client_closes(
     srv: FaultsServer,
 ) -> None:
+    received = 0
     async with client(srv) as af:
         harvest = af.xcom.harvest()
         async for result in harvest:
+            received += 1
             if result.ok:
                 break
     # the client's exit closed the harvest it had left running
     assert harvest.stats.finished is not None and harvest.stats.balanced
+    assert harvest.stats.delivered + harvest.stats.failed == received
     assert harvest.stats.delivered >= 1 and harvest.stats.cancelled > 0
 
 

@@ -107,12 +107,15 @@ async def test_a_server_that_is_down_from_the_start() -> None:
 async def test_abort_after_bounds_the_failures_a_harvest_collects() -> None:
     async with serve(data=ENTRIES) as srv:
         srv.faults.add(FaultRule(kind="disconnect", route="xcom_get"))
+        tally = Tally()
         async with client(srv) as af:
             with pytest.raises(HarvestAborted, match="after 10 consecutive transport failures"):
                 async with af.xcom.harvest(abort_after=10) as harvest:
-                    async for _ in harvest:
-                        pass
-    assert harvest.stats.failed == 10 and harvest.stats.delivered == 0 and harvest.stats.balanced
+                    async for result in harvest:
+                        tally.add(result)
+    assert len(tally.failures) == harvest.stats.failed == 10 and not tally.values  # the 10th one too
+    assert all(isinstance(e, TransportError) for e in tally.failures.values())
+    assert harvest.stats.delivered == 0 and harvest.stats.balanced
 
 
 async def test_the_retry_budget_caps_retries_against_a_dead_server() -> None:

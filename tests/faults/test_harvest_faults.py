@@ -96,8 +96,10 @@ async def test_permanent_failures_are_reported_with_their_typed_error() -> None:
 async def test_results_carry_the_entry_they_belong_to() -> None:
     async with serve() as srv:
         async with client(srv) as af:
-            results = await af.xcom.harvest(keys=["weird +plus %41 ü"]).collect()
+            harvest = af.xcom.harvest(keys=["weird +plus %41 ü"])
+            results = await harvest.collect()
     assert results and all(r.ok for r in results)
+    assert harvest.stats.balanced and harvest.stats.listed == harvest.stats.delivered == len(results)
     for r in results:
         assert r.value is not None and r.value.key == r.entry.key == "weird +plus %41 ü"
         assert r.value.value["run_id"] == r.entry.dag_run_id and result_key(r)[1] == r.entry.dag_run_id

@@ -54,13 +54,16 @@ async def test_no_secret_in_logs_errors_or_reprs(caplog: pytest.LogCaptureFixtur
         # a harvest with SessionAuth through expiries, re-logins, retries and permanent errors
         session_auth = SessionAuth("admin", PASSWORD)
         async with client(srv, auth=session_auth) as af:
+            received = 0
             async with af.xcom.harvest() as harvest:
                 async for result in harvest:
+                    received += 1
                     if result.error is not None:
                         errors.append(result.error)
                         shown.append(result)
             shown += [af, session_auth, af.stats, harvest.stats]
         assert session_auth.logins >= 5 and harvest.stats.failed > 0 and af.stats.retries > 0
+        assert harvest.stats.balanced and harvest.stats.listed == received == 600
 
         # basic auth with the right and the wrong password, bearer auth the server refuses
         for auth in (BasicAuth("admin", PASSWORD), BasicAuth("admin", PASSWORD + "x"), BearerToken(TOKEN)):

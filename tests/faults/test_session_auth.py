@@ -51,7 +51,7 @@ async def test_a_login_that_always_fails_is_tried_once() -> None:
         assert all(isinstance(r, LoginFailed) for r in results)
     assert srv.stats.logins == {"failure": 1}
     assert srv.stats.total_requests == 2  # the login page and the one POST of the form
-    assert auth.logins == 0 and harvest.stats.listed == 0
+    assert auth.logins == 0 and harvest.stats.listed == 0 and harvest.stats.balanced
 
 
 async def test_a_failing_login_after_an_expiry_is_not_retried_and_does_not_fall_back() -> None:
