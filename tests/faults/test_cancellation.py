@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_async import HarvestAborted, HarvestResult
+from airflow_async import Harvest, HarvestAborted, HarvestResult, HarvestStats
 from tests.fakes.fault_server import DataSpec, FaultRule
 from tests.faults.helpers import FaultsServer, Tally, client, serve
 
@@ -20,10 +20,7 @@ pytestmark = pytest.mark.filterwarnings("error")
 REPO = Path(__file__).resolve().parents[2]
 
 
-def assert_accounted(tally: Tally, stats: object) -> None:
-    from airflow_async import HarvestStats
-
-    assert isinstance(stats, HarvestStats)
+def assert_accounted(tally: Tally, stats: HarvestStats) -> None:
     assert tally.repeats == []
     assert stats.delivered == len(tally.values) and stats.failed == len(tally.failures)
     assert stats.balanced
@@ -53,12 +50,12 @@ async def test_cancelling_the_task_that_runs_the_harvest(srv: FaultsServer) -> N
     srv.faults.add(FaultRule(kind="hang", route="xcom_get", every=7, hang_seconds=30))
     tally = Tally()
     got_some = asyncio.Event()
-    holder: dict[str, object] = {}
+    started: list[Harvest] = []
 
     async def consume() -> None:
         async with client(srv) as af:
             async with af.xcom.harvest() as harvest:
-                holder["harvest"] = harvest
+                started.append(harvest)
                 async for result in harvest:
                     tally.add(result)
                     if len(tally.values) >= 20:
@@ -71,7 +68,7 @@ async def test_cancelling_the_task_that_runs_the_harvest(srv: FaultsServer) -> N
     with pytest.raises(asyncio.CancelledError):
         await task
     assert client_tasks(before) == []
-    stats = holder["harvest"].stats  # type: ignore[attr-defined]
+    stats = started[0].stats
     assert stats.finished is not None and stats.cancelled > 0
     assert_accounted(tally, stats)
 

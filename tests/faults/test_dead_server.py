@@ -86,6 +86,7 @@ async def test_a_server_that_is_killed_mid_harvest() -> None:
     if isinstance(err, HarvestAborted):
         assert "cannot connect to 127.0.0.1" in str(err)
     else:
+        assert isinstance(err, ConnectError)
         assert err.url.startswith(srv.url) and "is the server running" in str(err)
 
 

@@ -8,6 +8,9 @@ not be written) are safe to retry. The read-only ``POST /dags/~/dagRuns/list`` i
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import pytest
 
 from airflow_async import (
@@ -36,7 +39,7 @@ AMBIGUOUS: dict[str, tuple[dict[str, object], type[AirflowError]]] = {
     "stall_body": (dict(kind="stall_body", hang_seconds=30), RequestTimeout),
 }
 
-WRITES = {
+WRITES: dict[str, tuple[str, Callable[[AirflowClient], Awaitable[Any]]]] = {
     "trigger": ("dag_run_trigger", lambda af: af.dag_runs.trigger("dag_0000", dag_run_id="manual__once")),
     "create_variable": ("variable_create", lambda af: af.variables.create("k", "v")),
 }

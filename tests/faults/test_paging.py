@@ -9,11 +9,13 @@ every row still there is yielded exactly once, and nothing is yielded that never
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from airflow_async import AirflowClient, Paginator
+from tests.fakes.fault_data import XComFilter
 from tests.fakes.fault_server import DataSpec, FaultRule
 from tests.faults.helpers import FaultsServer, client, serve
 
@@ -50,10 +52,17 @@ def rows_now(srv: FaultsServer, listing: str) -> list[Row]:
     """What the listing holds on the server now, in order, as natural keys."""
     data = srv.data
     if listing == "xcom":
-        _, refs = data.xcom_page(_all(), 0, 10**9)
+        _, refs = data.xcom_page(XComFilter(), 0, 10**9)
         items = [data.xcom_item(ref) for ref in refs]
         return [
-            (i["dag_id"], _iso(i["execution_date"]), i["task_id"], i["map_index"], i["key"]) for i in items
+            (
+                i["dag_id"],
+                datetime.fromisoformat(i["execution_date"]).isoformat(),
+                i["task_id"],
+                i["map_index"],
+                i["key"],
+            )
+            for i in items
         ]
     if listing == "dag_runs":
         _, pairs = data.runs_page(range(len(data.dag_ids)), 0, 10**9)
@@ -63,25 +72,13 @@ def rows_now(srv: FaultsServer, listing: str) -> list[Row]:
     return [(ti["dag_id"], ti["dag_run_id"], ti["task_id"], ti["map_index"]) for ti in tis]
 
 
-def _all() -> Any:
-    from tests.fakes.fault_data import XComFilter
-
-    return XComFilter()
-
-
-def _iso(text: str) -> str:
-    from datetime import datetime
-
-    return datetime.fromisoformat(text).isoformat()
-
-
 async def walk(af: AirflowClient, listing: str, *, concurrent: bool) -> tuple[list[Row], Paginator[Any]]:
     _, page_size, make, key = LISTINGS[listing]
     paginator = make(af, page_size=page_size, concurrent=concurrent)
     return [key(item) async for item in paginator], paginator
 
 
-MUTATIONS = {
+MUTATIONS: dict[str, list[dict[str, Any]]] = {
     "insert": [dict(after=3, insert_rows=7)],
     "delete": [dict(after=3, delete_rows=5)],
     "insert_and_delete": [dict(after=2, insert_rows=4, delete_rows=9)],
@@ -112,7 +109,7 @@ async def test_rows_changed_while_paging_are_neither_skipped_nor_repeated(
     assert paginator.rescans >= 1 and paginator.shortfall == 0
 
 
-CLAMPS = {
+CLAMPS: dict[str, dict[str, Any]] = {
     "always": dict(page_limit=3),
     "every_3rd_page": dict(page_limit=3, every=3),
     "first_page_only": dict(page_limit=2, max_faults=1),
