@@ -15,6 +15,7 @@ import base64
 import html
 import logging
 import re
+import time
 import warnings
 from collections.abc import Mapping
 from http.cookies import SimpleCookie
@@ -171,8 +172,11 @@ class SessionAuth(Auth):
     among ``[api] auth_backends`` (the default). Where it is not, or the server
     has no such login form, SessionAuth falls back to basic auth with one
     :class:`SessionAuthFallbackWarning`, or with ``strict=True`` raises
-    :class:`~airflow_async.errors.SessionAuthUnsupported`. When the cookie
-    expires it logs in again, once per expiry. A login that fails
+    :class:`~airflow_async.errors.SessionAuthUnsupported`. When the session
+    expires (or its row is deleted, or it is logged out elsewhere) it logs in
+    again, once per expiry, whether the API says so with 401 or, as the stock
+    ``basic_auth,session`` setup does, with 403; a 403 to a live session is a
+    permission refusal and stays a :class:`~airflow_async.errors.Forbidden`. A login that fails
     (:class:`~airflow_async.errors.LoginFailed`) is not tried again: every later
     request raises the same error without contacting the server, so a bad password
     or a broken login form costs one attempt, not one per request.
@@ -203,6 +207,7 @@ class SessionAuth(Auth):
         self._proven = False
         self._lock = asyncio.Lock()
         self._login_failure: LoginFailed | None = None
+        self._alive_checked_at = float("-inf")
         self.logins = 0
 
     def __repr__(self) -> str:
@@ -234,18 +239,30 @@ class SessionAuth(Auth):
             self._proven = True
 
     async def on_unauthorized(self, ctx: AuthContext, status: int, generation: int) -> bool:
-        """Log in again after the cookie expired; fall back if the API never took it."""
-        if status != 401:
+        """Log in again after the session died; fall back if the API never took the cookie.
+
+        Airflow 2 answers 401 to a dead session where the API's only other backend
+        is basic auth, but **403** where ``AUTH_ROLE_PUBLIC`` lets anonymous
+        requests in (the stock ``basic_auth,session`` setup): the same 403 a user
+        without permission gets. A 403 is told apart by asking the login page with
+        the cookie: a live session is redirected away from it (the 403 is a real
+        permission refusal and stays final), a dead one gets the form, which is then
+        filled in. Concurrent refusals share one check and one login.
+        """
+        if status not in (401, 403):
             return False
         if generation != self.generation:
             return True  # the credentials changed (a new login, or the fallback) since it was sent
         if self._fallback is not None:
             return False
+        refused_at = time.monotonic()
         async with self._lock:
             if generation != self.generation:
                 return True  # another request already logged in again
             if self._login_failure is not None:
                 raise self._failed_before()  # the cookie was refused, and logging in again failed
+            if status == 403:
+                return await self._renew_if_dead(ctx, refused_at)
             if not self._proven:
                 self._give_up_on_session(
                     ctx,
@@ -258,6 +275,21 @@ class SessionAuth(Auth):
             self._cookie_header = None  # dead either way; if the login fails, later requests see why
             await self._login(ctx)
             return True
+
+    async def _renew_if_dead(self, ctx: AuthContext, refused_at: float) -> bool:
+        """After a 403: log in again if the session is gone, else leave the 403 final."""
+        if self._alive_checked_at >= refused_at:
+            return False  # checked after this request was refused: the session is alive
+        started = time.monotonic()
+        page = await ctx.raw_request("GET", self._login_url(ctx), headers=self._cookie_header or {})
+        if page.status in (301, 302, 303):
+            self._alive_checked_at = started  # logged in: the login form sends us home
+            return False
+        log.info("the session for %s is gone (the API answered 403); logging in again", ctx.base_url)
+        self._proven = False
+        self._cookie_header = None
+        await self._login(ctx, page=page)
+        return True
 
     async def _login_or_fallback(self, ctx: AuthContext) -> None:
         try:
@@ -287,18 +319,23 @@ class SessionAuth(Auth):
             url=self._login_failure.url,
         )
 
-    async def _login(self, ctx: AuthContext) -> None:
+    async def _login(self, ctx: AuthContext, page: RawResponse | None = None) -> None:
         if self._login_failure is not None:
             raise self._failed_before()
         try:
-            await self._submit_login(ctx)
+            await self._submit_login(ctx, page)
         except LoginFailed as exc:
             self._login_failure = exc
             raise
 
-    async def _submit_login(self, ctx: AuthContext) -> None:
-        login_url = ctx.base_url.with_path(self.login_path)
-        page = await ctx.raw_request("GET", login_url)
+    def _login_url(self, ctx: AuthContext) -> URL:
+        return ctx.base_url.with_path(self.login_path)
+
+    async def _submit_login(self, ctx: AuthContext, page: RawResponse | None = None) -> None:
+        """Fill in the login form, from ``page`` when the form was fetched already."""
+        login_url = self._login_url(ctx)
+        if page is None:
+            page = await ctx.raw_request("GET", login_url)
         if page.status == 404:
             raise SessionAuthUnsupported(f"no login form at {login_url} (404)")
         if page.status >= 400:

@@ -114,6 +114,10 @@ class ServerConfig:
     listing_unknown_404: bool = True
     login_csrf_cookie_required: bool = True
     login_failure_redirect: bool = False
+    #: What a request without valid credentials gets. 401 is Airflow 2 with basic auth only;
+    #: the stock ``basic_auth,session`` setup (FAB's AUTH_ROLE_PUBLIC) answers 403, also to a
+    #: cookie whose session is gone, exactly like a permission refusal.
+    unauthenticated_status: int = 401
     faults: FaultConfig = field(default_factory=FaultConfig)
 
 
@@ -407,6 +411,8 @@ class FaultServer:
                 else:
                     role = sess.role
         if role is None:
+            if self.config.unauthenticated_status == 403:
+                raise Problem(403, "Forbidden", None)
             raise Problem(401, "Unauthorized", None)
         if role != "admin" and ctx.route in WRITE_ROUTES:
             raise Problem(403, "Forbidden", "Your user does not have the required permissions")
@@ -425,6 +431,8 @@ class FaultServer:
     async def _login_page(self, ctx: Ctx) -> web.StreamResponse:
         token = ctx.request.cookies.get("session")
         sess = self.sessions.get(token) if token else None
+        if sess is not None and sess.role is not None:
+            return web.Response(status=302, headers={"Location": "/"})  # FAB: logged in already
         if sess is None:
             token, sess = secrets.token_urlsafe(24), Session(None, secrets.token_hex(20))
             self.sessions[token] = sess

@@ -308,6 +308,10 @@ async def test_form_login_session_expiry_and_login_faults(srv: FaultServer) -> N
         assert srv.stats.faults["session_expired"] == 1
         assert await login(s, srv) == 302
         assert (await get_json(s, url))[0] == 200
+        # like FAB, the login page sends a live session home instead of showing the form
+        async with s.get(srv.url + "/login/", allow_redirects=False) as r:
+            assert (r.status, r.headers["Location"]) == (302, "/")
+        s.cookie_jar.clear()
         srv.faults.config.login_fail_times = 1
         assert await login(s, srv) == 200  # rejected like bad credentials
         srv.faults.config.login_fail_mode = "error"
