@@ -101,7 +101,7 @@ from .resources import (
     VariableResource,
     XComResource,
 )
-from .retry import NO_RETRY, RetryPolicy
+from .retry import NO_RETRY, Requeue, RetryPolicy
 from .transport import ClientStats
 
 __version__ = "0.1.0"
@@ -170,6 +170,7 @@ __all__ = [
     "QueuedEvent",
     "RateLimited",
     "RequestTimeout",
+    "Requeue",
     "ResponseTooLarge",
     "RetryPolicy",
     "Role",

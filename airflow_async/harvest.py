@@ -11,11 +11,19 @@ Nothing is lost silently: every listed entry ends as exactly one
 :class:`HarvestResult`, either with its value or with the error that stopped it,
 so at the end ``listed == delivered + failed`` (plus ``cancelled`` when the
 consumer stopped early, and ``skipped`` for entries a ``skip`` predicate passed over).
+
+An entry whose fetch failed with an error that may pass (a connection reset, a
+timeout, 429, 5xx, a body cut short: what the retry policy retries) after the
+request's own retries is not reported yet: it is set aside and fetched again in
+a later round, once the rest of the work is done (see :class:`~airflow_async.retry.Requeue`). Only
+what still fails in the last round, or fails for good (404, 403, too large), is
+reported as a failure.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -36,6 +44,7 @@ from .errors import (
 from .fanout import FanOut, bounded_map, read_ahead
 from .models import XCom, XComEntry
 from .resources._base import check_id, check_map_index
+from .retry import Requeue
 
 if TYPE_CHECKING:
     from .client import AirflowClient
@@ -43,6 +52,8 @@ if TYPE_CHECKING:
 __all__ = ["Harvest", "HarvestResult", "HarvestStats"]
 
 log = logging.getLogger("airflow_async")
+
+_DEFAULT_REQUEUE = Requeue()
 
 
 @attrs.frozen(kw_only=True)
@@ -77,6 +88,13 @@ class HarvestStats:
     failed: int = 0
     cancelled: int = 0
     skipped: int = 0
+    #: Fetches set aside after a transient failure and tried again in a later round
+    #: (an entry set aside in two rounds counts twice).
+    requeued: int = 0
+    #: Entries delivered in a later round after their first fetch failed.
+    recovered: int = 0
+    #: Later rounds run.
+    rounds: int = 0
     runs_mapped: int = 0
     run_map_refreshes: int = 0
     started: float = attrs.field(factory=time.monotonic)
@@ -107,6 +125,12 @@ class _RunMap:
 
     def start(self) -> None:
         self._ready = asyncio.ensure_future(self._load(self._dag_id))
+
+    def reload_if_failed(self) -> None:
+        """List the runs again if the listing failed (before a later round of the harvest)."""
+        ready = self._ready
+        if ready is not None and ready.done() and not ready.cancelled() and ready.exception() is not None:
+            self.start()
 
     async def close(self) -> None:
         if self._ready is None:
@@ -175,6 +199,8 @@ class Harvest(AsyncIterator[HarvestResult]):
         skip: Called with each entry (its ``dag_run_id`` resolved) before its value is
             fetched; entries it returns True for are not fetched, not yielded, and counted
             in ``stats.skipped`` (e.g. entries a resumed harvest already wrote).
+        requeue: Later rounds for entries that failed with a transient error; see
+            :class:`~airflow_async.retry.Requeue`. ``None`` (or ``Requeue(rounds=0)``) reports them at once.
     """
 
     def __init__(
@@ -191,6 +217,7 @@ class Harvest(AsyncIterator[HarvestResult]):
         concurrency: int | None = None,
         abort_after: int | None = 64,
         skip: Callable[[XComEntry], bool] | None = None,
+        requeue: Requeue | None = _DEFAULT_REQUEUE,
     ) -> None:
         check_id("dag_id", dag_id, wildcard=True)
         check_id("dag_run_id", dag_run_id, wildcard=True)
@@ -207,6 +234,8 @@ class Harvest(AsyncIterator[HarvestResult]):
             raise UsageError(f"concurrency must be an int >= 1, got {concurrency!r}")
         if abort_after is not None and abort_after < 1:
             raise UsageError(f"abort_after must be None or >= 1, got {abort_after!r}")
+        if requeue is not None and not isinstance(requeue, Requeue):
+            raise UsageError(f"requeue takes a Requeue(rounds=..., wait=...) or None, got {requeue!r}")
         self._client = client
         self.dag_id, self.dag_run_id, self.task_id = dag_id, dag_run_id, task_id
         self.keys = list(keys) if keys is not None else None
@@ -216,12 +245,16 @@ class Harvest(AsyncIterator[HarvestResult]):
         self.concurrency = concurrency or client.max_concurrency
         self.abort_after = abort_after
         self.skip = skip
+        self.requeue = requeue or Requeue(rounds=0)
         self.stats = HarvestStats()
         self._runs: _RunMap | None = None
         self._fanout: FanOut[XComEntry, HarvestResult | None] | None = None
         self._consecutive_transport_failures = 0
         self._aborted: HarvestAborted | None = None
         self._finished = False
+        self._set_aside: list[HarvestResult] = []  # transient failures of this round, for the next
+        self._to_report: collections.deque[HarvestResult] = collections.deque()
+        self._requeued_keys: set[tuple[object, ...]] = set()
 
     async def _entries(self) -> AsyncIterator[XComEntry]:
         keys: list[str | None] = [*self.keys] if self.keys else [None]
@@ -258,6 +291,8 @@ class Harvest(AsyncIterator[HarvestResult]):
         return self
 
     async def __anext__(self) -> HarvestResult:
+        if self._to_report:
+            return self._to_report.popleft()
         if self._aborted is not None:
             error, self._aborted = self._aborted, None
             raise error
@@ -270,6 +305,8 @@ class Harvest(AsyncIterator[HarvestResult]):
             try:
                 result = await anext(self._fanout)
             except StopAsyncIteration:
+                if await self._next_round():
+                    continue
                 await self._finish()
                 raise
             except BaseException:
@@ -278,12 +315,56 @@ class Harvest(AsyncIterator[HarvestResult]):
             if result is None:
                 self.stats.skipped += 1
                 continue
-            self._account(result)
+            if self._set_aside_for_later(result):
+                if self._aborted is None:
+                    continue
+                # Aborted: what was set aside will not get its later round; report it now.
+                self._to_report.extend(self._set_aside)
+                self.stats.failed += len(self._set_aside)
+                self._set_aside.clear()
+                result = self._to_report.popleft()
+            else:
+                self._account(result)
             if self._aborted is not None:
-                # Stop the requests in flight now, even without ``async with``; the result that
-                # tipped it over is still delivered, and the next call raises HarvestAborted.
+                # Stop the requests in flight now, even without ``async with``; the results that
+                # tipped it over are still delivered, and then the next call raises HarvestAborted.
                 await self.aclose()
             return result
+
+    def _set_aside_for_later(self, result: HarvestResult) -> bool:
+        """Keep a transient failure for the next round instead of reporting it, if rounds are left."""
+        error = result.error
+        if error is None or self.stats.rounds >= self.requeue.rounds:
+            return False
+        if not self._client.retry.transient(error):
+            return False
+        self._set_aside.append(result)
+        self._requeued_keys.add(result.entry.natural_key)
+        self.stats.requeued += 1
+        self._count_failure(error)
+        return True
+
+    async def _next_round(self) -> bool:
+        """Start the next round over the entries set aside; False when there are none."""
+        if not self._set_aside:
+            return False
+        entries, self._set_aside = [r.entry for r in self._set_aside], []
+        wait = self.requeue.wait * 2**self.stats.rounds
+        self.stats.rounds += 1
+        log.info(
+            "harvest round %d: fetching %d values again in %.1fs (their fetches failed with "
+            "transient errors)",
+            self.stats.rounds + 1,
+            len(entries),
+            wait,
+        )
+        assert self._fanout is not None
+        await self._fanout.aclose()
+        await asyncio.sleep(wait)
+        if self._runs is not None:
+            self._runs.reload_if_failed()
+        self._fanout = bounded_map(self._fetch, entries, limit=self.concurrency)
+        return True
 
     def _start(self) -> None:
         if self.dag_run_id == "~":
@@ -294,16 +375,22 @@ class Harvest(AsyncIterator[HarvestResult]):
         self._client._harvests.add(self)  # closed by the client's exit if the consumer did not
 
     def _account(self, result: HarvestResult) -> None:
-        if result.ok:
+        if result.error is None:
             self.stats.delivered += 1
+            if self._requeued_keys and result.entry.natural_key in self._requeued_keys:
+                self.stats.recovered += 1
             self._consecutive_transport_failures = 0
             return
         self.stats.failed += 1
+        self._count_failure(result.error)
+
+    def _count_failure(self, error: AirflowError) -> None:
+        """Count a failure towards ``abort_after`` (transport failures in a row) and abort there."""
         # A value over max_response_bytes is the value's size, not a sign that the server is down.
-        if isinstance(result.error, TransportError) and not isinstance(result.error, ResponseTooLarge):
+        if isinstance(error, TransportError) and not isinstance(error, ResponseTooLarge):
             self._consecutive_transport_failures += 1
             if self.abort_after is not None and self._consecutive_transport_failures >= self.abort_after:
-                self._aborted = self._abort(result.error)
+                self._aborted = self._abort(error)
         else:
             self._consecutive_transport_failures = 0
 
@@ -324,6 +411,7 @@ class Harvest(AsyncIterator[HarvestResult]):
             await self._fanout.aclose()
         if self._runs is not None:
             await self._runs.close()
+        self._set_aside.clear()  # not fetched again: the harvest stopped first; counted as cancelled
         self.stats.cancelled = (
             self.stats.listed - self.stats.delivered - self.stats.failed - self.stats.skipped
         )

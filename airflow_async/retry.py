@@ -25,7 +25,7 @@ from .errors import (
     UsageError,
 )
 
-__all__ = ["NO_RETRY", "RetryBudget", "RetryDecision", "RetryPolicy"]
+__all__ = ["NO_RETRY", "Requeue", "RetryBudget", "RetryDecision", "RetryPolicy"]
 
 _DEFAULT_STATUSES: Final = frozenset({429, 502, 503, 504})
 
@@ -97,6 +97,10 @@ class RetryPolicy:
         """Full-jitter wait before retry number ``retry_number`` (1 for the first retry)."""
         ceiling = min(self.backoff_max, self.backoff_base * (2 ** max(0, retry_number - 1)))
         return float(random.random() * ceiling)
+
+    def transient(self, error: AirflowError) -> bool:
+        """Whether ``error`` may pass if the same read is sent again later (what would be retried)."""
+        return self.decide(error, attempt=0, server_errors=0, idempotent=True).retry
 
     def decide(
         self,
@@ -180,3 +184,42 @@ class RetryBudget:
         """Return one token after a success."""
         if self.tokens < self.capacity:
             self.tokens = min(float(self.capacity), self.tokens + 1.0)
+
+
+@attrs.frozen(kw_only=True)
+class Requeue:
+    """When a harvest fetches again the entries whose fetch failed with a transient error.
+
+    Each request already has its own retries (the client's
+    :class:`~airflow_async.retry.RetryPolicy`); on a server that fails one request
+    in five, all five attempts of some requests still fail. Such entries are set
+    aside, and once the harvest has fetched everything else it waits ``wait``
+    seconds and fetches them again, up to ``rounds`` times, doubling the wait each
+    round. What fails in the last round is reported as a failure; 404, 403, a value
+    over ``max_response_bytes`` and other errors that would fail again are
+    reported at once.
+
+    With the defaults (3 rounds, after 1, 2 and 4 s) a harvest rides out a server
+    that is flaky but alive, and an outage of about 7 s plus each request's own
+    retry window (a few seconds with the default policy). A server that stays down
+    longer ends as failures, or sooner as
+    :class:`~airflow_async.errors.HarvestAborted` after ``abort_after`` consecutive
+    transport failures; either way every entry is accounted for.
+
+    Attributes:
+        rounds: Later rounds at most; 0 reports transient failures at once.
+        wait: Seconds before the first later round; each round waits twice as long.
+    """
+
+    rounds: int = attrs.field(default=3)
+    wait: float = attrs.field(default=1.0)
+
+    @rounds.validator
+    def _check_rounds(self, _: object, value: int) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise UsageError(f"Requeue.rounds must be an int >= 0 (0: no later rounds), got {value!r}")
+
+    @wait.validator
+    def _check_wait(self, _: object, value: float) -> None:
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise UsageError(f"Requeue.wait must be a number of seconds >= 0, got {value!r}")

@@ -190,6 +190,9 @@ async def harvest_command(ctx: Context) -> int:
     )
     if stats.skipped:
         summary += f"; {stats.skipped:,} skipped (already in the file)"
+    recovered = holder[0].stats.recovered if holder else 0
+    if recovered:
+        summary += f"; {recovered:,} arrived in a later round after transient failures"
     if stats.failed:
         where = f"see {failures.path}" if failures.path else "listed above"
         summary += f"; {stats.failed:,} failed ({where})"

@@ -7,10 +7,14 @@ from typing import TYPE_CHECKING
 
 from ..models import XCom, XComEntry
 from ..pagination import Paginator
+from ..retry import Requeue
 from ._base import Resource, check_id, check_map_index
 
 if TYPE_CHECKING:
     from ..harvest import Harvest
+
+
+_DEFAULT_REQUEUE = Requeue()
 
 
 def _entry_key(e: XComEntry) -> tuple[str, str, str, int, str]:
@@ -133,12 +137,15 @@ class XComResource(Resource):
         concurrency: int | None = None,
         abort_after: int | None = 64,
         skip: Callable[[XComEntry], bool] | None = None,
+        requeue: Requeue | None = _DEFAULT_REQUEUE,
     ) -> Harvest:
         """Fetch every matching XCom value concurrently, streaming results as they arrive.
 
         See :class:`~airflow_async.harvest.Harvest` for what it yields and counts; ``skip``
-        passes over entries before their value is fetched (counted in ``stats.skipped``), and
-        ``abort_after`` consecutive transport failures stop it with ``HarvestAborted``.
+        passes over entries before their value is fetched (counted in ``stats.skipped``),
+        ``abort_after`` consecutive transport failures stop it with ``HarvestAborted``, and
+        ``requeue`` fetches again, in later rounds, the entries that failed with a transient
+        error (:class:`~airflow_async.harvest.Requeue`; ``None`` reports them at once).
         """
         from ..harvest import Harvest
 
@@ -154,4 +161,5 @@ class XComResource(Resource):
             concurrency=concurrency,
             abort_after=abort_after,
             skip=skip,
+            requeue=requeue,
         )

@@ -3,7 +3,9 @@
 A :class:`FaultRule` says *what* to do (``kind``), *to which requests* (``route``,
 ``path_contains``, ``method``) and *when*: which request identities are selected
 (all, ``every`` k-th distinct one, or a seeded ``rate``) and for how many attempts
-(``times``: transient; ``None``: permanent).  A request's identity is its method, raw
+(``times``: transient; ``None``: permanent).  With ``per_attempt``, a ``rate`` is drawn
+afresh for every attempt instead (a flaky proxy: a retry is as likely to fail as the
+first try, so some requests fail all their attempts).  A request's identity is its method, raw
 path with query, and body, so a client's retry of the same call is the same identity.
 """
 
@@ -57,6 +59,7 @@ class FaultRule:
     every: int | None = None
     rate: float | None = None
     seed: int = 0
+    per_attempt: bool = False
     times: int | None = None
     max_faults: int | None = None
     hang_seconds: float = 0.0
@@ -224,7 +227,9 @@ class Faults:
                 continue
             attempt = st.attempts.get(identity, 0) + 1
             st.attempts[identity] = attempt
-            if attempt == 1:
+            if rule.per_attempt and rule.rate is not None:
+                st.selected[identity] = _unit_hash(rule.seed, f"{identity}#{attempt}") < rule.rate
+            elif attempt == 1:
                 st.ordinal += 1
                 if rule.every is not None:
                     chosen = st.ordinal % rule.every == 0

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from airflow_async import NotFound, ServerError
+from airflow_async import NotFound, Requeue, ServerError
 from tests.fakes.fault_server import DataSpec, FaultRule
 from tests.faults.helpers import Tally, all_xcoms, client, result_key, serve
 
@@ -64,7 +66,9 @@ async def test_permanent_failures_are_reported_with_their_typed_error() -> None:
         expected = all_xcoms(srv.data)
         tally = Tally()
         async with client(srv) as af:
-            async with af.xcom.harvest() as harvest:
+            # A 500 may pass later, so by default it would be fetched again in later rounds (see the
+            # requeue tests below); here each request's own retries are counted exactly.
+            async with af.xcom.harvest(requeue=None) as harvest:
                 async for result in harvest:
                     tally.add(result)
             stats = af.stats
@@ -102,3 +106,84 @@ async def test_results_carry_the_entry_they_belong_to() -> None:
     for r in results:
         assert r.value is not None and r.value.key == r.entry.key == "weird +plus %41 ü"
         assert r.value.value["run_id"] == r.entry.dag_run_id and result_key(r)[1] == r.entry.dag_run_id
+
+
+def flaky_proxy_rules(rate: float = 0.2, seed: int = 0) -> list[FaultRule]:
+    """One API GET in five fails, each attempt drawn afresh: what a flaky proxy does."""
+    kinds: list[dict[str, Any]] = [
+        {"kind": "status", "status": 502},
+        {"kind": "status", "status": 503, "retry_after": "0"},
+        {"kind": "status", "status": 429},
+        {"kind": "disconnect"},
+        {"kind": "truncate_json"},
+    ]
+    share = rate / len(kinds)
+    return [
+        FaultRule(**k, method="GET", rate=share, seed=seed * 100 + i, per_attempt=True, name=f"flaky_{i}")
+        for i, k in enumerate(kinds)
+    ]
+
+
+async def test_10k_values_at_20_percent_faults_per_attempt_all_arrive_in_later_rounds() -> None:
+    # A rate drawn per attempt means some requests fail all five attempts (0.2**5 = 0.03 %): about
+    # three of 10,000 here, with this seed. They are fetched again after the rest and delivered.
+    async with serve(data=DataSpec.for_entries(10_000)) as srv:
+        for rule in flaky_proxy_rules(seed=1):
+            srv.faults.add(rule)
+        expected = all_xcoms(srv.data)
+        tally = Tally()
+        async with client(srv) as af:
+            async with af.xcom.harvest(requeue=Requeue(wait=0.01)) as harvest:
+                async for result in harvest:
+                    tally.add(result)
+            stats = af.stats
+
+    s = harvest.stats
+    assert s.requeued >= 1 and s.rounds >= 1  # the first pass did fail some values...
+    assert s.recovered == s.requeued  # ...and each of them arrived in a later round
+    assert tally.repeats == [] and tally.failures == {}
+    assert tally.values == expected  # every value, once, and the right one for its entry
+    assert s.listed == s.delivered == 10_000 and s.failed == s.cancelled == 0 and s.balanced
+    assert 2_000 < sum(srv.stats.faults.values()) < 4_000  # about a fifth of ~12,500 attempts
+    assert stats.failures == s.requeued  # the requests that failed all their attempts, no others
+
+
+async def test_without_requeue_the_same_faults_end_as_reported_failures() -> None:
+    async with serve(data=DataSpec.for_entries(10_000)) as srv:
+        for rule in flaky_proxy_rules(seed=1):
+            srv.faults.add(rule)
+        tally = Tally()
+        async with client(srv) as af:
+            async with af.xcom.harvest(requeue=None) as harvest:
+                async for result in harvest:
+                    tally.add(result)
+    s = harvest.stats
+    assert s.requeued == s.rounds == 0
+    assert len(tally.failures) == s.failed >= 1 and s.delivered == 10_000 - s.failed and s.balanced
+
+
+async def test_permanent_failures_are_not_fetched_again() -> None:
+    async with serve(data=DataSpec.for_entries(480)) as srv:
+        srv.faults.add(FaultRule(kind="status", status=404, path_contains=P404, name="p404"))
+        srv.faults.add(FaultRule(kind="status", status=403, path_contains=P500, name="p403"))
+        async with client(srv) as af:
+            async with af.xcom.harvest(requeue=Requeue(wait=0.01)) as harvest:
+                results = [r async for r in harvest]
+    failed = [r for r in results if not r.ok]
+    assert failed and harvest.stats.failed == len(failed) and harvest.stats.requeued == 0
+    assert srv.stats.faults_by_rule["p404"] + srv.stats.faults_by_rule["p403"] == len(failed)  # once each
+
+
+async def test_a_value_that_keeps_failing_is_tried_once_per_round_and_then_reported() -> None:
+    async with serve(data=DataSpec.for_entries(480)) as srv:
+        srv.faults.add(FaultRule(kind="status", status=502, path_contains=P404, name="always"))
+        async with client(srv) as af:
+            async with af.xcom.harvest(requeue=Requeue(rounds=2, wait=0.01)) as harvest:
+                results = [r async for r in harvest]
+    failed = [r for r in results if not r.ok]
+    s = harvest.stats
+    assert failed and all(isinstance(r.error, ServerError) and r.error.status == 502 for r in failed)
+    assert s.rounds == 2 and s.requeued == 2 * len(failed) and s.recovered == 0
+    assert s.failed == len(failed) and s.delivered == len(results) - len(failed) and s.balanced
+    # the first pass and two later rounds, five attempts each
+    assert srv.stats.faults_by_rule["always"] == 3 * 5 * len(failed)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aioresponses import CallbackResult, aioresponses
 
-from airflow_async import AirflowClient, BasicAuth, NotFound, RetryPolicy, RunNotFound, UsageError
+from airflow_async import AirflowClient, BasicAuth, NotFound, Requeue, RetryPolicy, RunNotFound, UsageError
 
 BASE = "http://127.0.0.1:8080"
 FAST = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.002)
@@ -128,3 +128,9 @@ async def test_bad_arguments_are_typed_errors() -> None:
         af.xcom.harvest("")
     with pytest.raises(UsageError, match="concurrency"):
         af.xcom.harvest(concurrency=0)
+    with pytest.raises(UsageError, match=r"requeue takes a Requeue\(rounds=..., wait=...\) or None"):
+        af.xcom.harvest(requeue=3)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="Requeue.rounds must be an int >= 0"):
+        Requeue(rounds=-1)
+    with pytest.raises(UsageError, match="Requeue.wait must be a number of seconds >= 0"):
+        Requeue(wait=-0.5)
