@@ -3,7 +3,9 @@
 Every list method returns a :class:`Paginator`. It advances by the number of
 items actually returned (servers clamp ``limit`` silently), stops on an empty
 page or when it reaches the reported total, and can fetch the remaining pages
-concurrently once the first page has told it the total and the real page size.
+concurrently once the first page has told it the total. The concurrent offsets are
+planned a window at a time, each page as long as the longest page seen so far (at most the
+``limit`` asked), so one short page does not shrink every later request.
 
 Rows that shift under a live server are handled by natural-key dedupe and a
 re-scan: items seen twice are yielded once, and when ``total_entries`` changed
@@ -20,6 +22,7 @@ import asyncio
 import collections
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar
 
@@ -50,6 +53,29 @@ class _PassState:
     changed: bool = False
 
 
+@attrs.define
+class _Plan:
+    """Where the concurrent offsets stand: the next one to plan, and how long a page to plan.
+
+    ``step`` is the span given to the next planned page: the longest page seen so far, never more
+    than ``page_size`` (the ``limit`` asked). It starts at the first page's length, which is
+    usually the server's clamp, and only grows: a first page cut short by rows deleted between
+    the server's count and its page query (or by an odd clamp) costs at most the pages planned
+    before a longer page came back, instead of shrinking every later request to its length.
+    """
+
+    page_size: int
+    next: int
+    total: int
+    step: int
+
+    def saw(self, length: int, total: int | None) -> None:
+        """Note one page's length and reported total."""
+        self.step = max(self.step, min(length, self.page_size))
+        if total is not None:
+            self.total = total
+
+
 class Paginator(Generic[T], AsyncIterator[T]):
     """Iterate a listing: ``async for item in paginator``, ``.pages()``, or ``await .all()``.
 
@@ -61,7 +87,8 @@ class Paginator(Generic[T], AsyncIterator[T]):
         start: The offset of the first item wanted (skip this many).
         max_items: Stop after this many items.
         concurrent: After the first page, fetch the remaining offsets concurrently
-            (still yielding in order).
+            (still yielding in order). Each request covers as many rows as the longest page
+            seen so far (at most ``page_size``); a page that comes back shorter is filled in.
         prefetch: With ``concurrent``, the most pages in flight.
         dedupe: Yield each natural key once and re-scan after a short count; costs
             about 60 bytes per item listed. Turn it off for huge listings that do not
@@ -74,6 +101,9 @@ class Paginator(Generic[T], AsyncIterator[T]):
         rescans: Re-scans made because the count came up short.
         shortfall: Items the server counted but the listing never yielded.
         changed_while_paging: The total changed during a pass made without dedupe.
+
+    To stop early without leaving page fetches running, iterate inside ``async with
+    paginator:`` (or ``contextlib.aclosing(paginator)``), or call :meth:`aclose`.
     """
 
     def __init__(
@@ -112,22 +142,52 @@ class Paginator(Generic[T], AsyncIterator[T]):
         self.rescans = 0
         self.shortfall = 0
         self.changed_while_paging = False
-        self._iter: AsyncIterator[T] | None = None
+        self._iter: AsyncGenerator[T, None] | None = None
+        self._closed = False
+        # The generators pages() returned that are still referenced: aclose() closes them too.
+        self._open_pages: weakref.WeakSet[AsyncGenerator[Page[T], None]] = weakref.WeakSet()
 
     # -- the three ways to consume ------------------------------------------------------------
 
     def __aiter__(self) -> Paginator[T]:
+        """The paginator itself: ``async for item in paginator`` walks the listing once."""
         return self
 
     async def __anext__(self) -> T:
+        """The next item; ``StopAsyncIteration`` at the end or after :meth:`aclose`."""
+        if self._closed:
+            raise StopAsyncIteration
         if self._iter is None:
             self._iter = self._items()
         return await anext(self._iter)
 
+    async def __aenter__(self) -> Paginator[T]:
+        """Enter ``async with``: the paginator itself, to iterate; :meth:`aclose` runs on exit.
+
+        ``async with client.dag_runs.list(concurrent=True) as runs: async for run in runs: ...``
+        may ``break`` (or raise) at any point: leaving the block cancels the page fetches still
+        in flight and waits for them, so none is left running and no new one starts.
+        """
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Leave ``async with``: :meth:`aclose`."""
+        await self.aclose()
+
     async def aclose(self) -> None:
-        """Stop the iteration and cancel page fetches in flight."""
-        if self._iter is not None and hasattr(self._iter, "aclose"):
+        """Stop the iteration and cancel page fetches in flight, waiting until they have ended.
+
+        It covers ``async for item in paginator`` (after it, the paginator yields nothing more)
+        and every :meth:`pages` generator of this paginator that is still open. Call it when you
+        stop early, or use ``async with paginator`` (or ``contextlib.aclosing``) to have it called;
+        a generator from :meth:`pages` can also be closed on its own with its ``aclose()``.
+        Do not call it from another task while that task is inside the iteration.
+        """
+        self._closed = True
+        if self._iter is not None:
             await self._iter.aclose()
+        for gen in list(self._open_pages):
+            await gen.aclose()
 
     async def all(self) -> list[T]:
         """Every item (up to ``max_items``) as a list."""
@@ -139,8 +199,18 @@ class Paginator(Generic[T], AsyncIterator[T]):
                 for item in page.items:
                     yield item
 
-    async def pages(self) -> AsyncGenerator[Page[T], None]:
-        """Yield pages in offset order, each holding only items not yielded before."""
+    def pages(self) -> AsyncGenerator[Page[T], None]:
+        """Yield pages in offset order, each holding only items not yielded before.
+
+        Each call starts a new walk. To stop early, close the generator (``async with
+        contextlib.aclosing(paginator.pages()) as pages:``) or call the paginator's
+        :meth:`aclose`, which closes every open generator of this method too.
+        """
+        gen = self._pages()
+        self._open_pages.add(gen)
+        return gen
+
+    async def _pages(self) -> AsyncGenerator[Page[T], None]:
         seen: set[int] | None = set() if self.dedupe else None
         state = _PassState(budget=self.max_items)
         async with contextlib.aclosing(self._pass(seen, state, first=True)) as first_pass:
@@ -175,7 +245,7 @@ class Paginator(Generic[T], AsyncIterator[T]):
         self, seen: set[int] | None, state: _PassState, *, first: bool
     ) -> AsyncGenerator[Page[T], None]:
         """One walk over the offsets, yielding filtered pages and noting changes in ``state``."""
-        raw, total, step = await self._get(self.start, first=first)
+        raw, total = await self._get(self.start, first=first)
         state.pass_total = total
         if not raw:
             state.last_total = total
@@ -183,13 +253,13 @@ class Paginator(Generic[T], AsyncIterator[T]):
         yield self._page(raw, total, self.start, seen, state)
         offset = self.start + len(raw)
         if self.concurrent and state.budget != 0 and total is not None and offset < total:
-            planned = range(offset, total, step)
-            async with contextlib.aclosing(self._ordered(planned)) as pages:
-                async for off, (raw, total) in pages:
-                    # Each planned page stands for the ``step`` rows from its offset: rows past
+            plan = _Plan(self.page_size, next=offset, total=total, step=min(len(raw), self.page_size))
+            async with contextlib.aclosing(self._ordered(plan, state)) as pages:
+                async for off, span, (raw, total) in pages:
+                    # Each planned page stands for the ``span`` rows from its offset: rows past
                     # them belong to the next planned page, and rows a shorter page left out (a
-                    # server that clamps some pages harder than the first) are fetched here.
-                    end = off + step
+                    # server that clamps some pages harder than others) are fetched here.
+                    end = off + span
                     while raw:
                         yield self._page(raw[: end - off], total, off, seen, state)
                         off += min(len(raw), end - off)
@@ -197,25 +267,26 @@ class Paginator(Generic[T], AsyncIterator[T]):
                             return
                         if off >= end or (total is not None and off >= total):
                             break
-                        raw, total, _ = await self._get(off, first=False)
+                        raw, total = await self._get(off, first=False)
+                        plan.saw(len(raw), total)
                     if not raw:
                         state.last_total = total
                         return
-            offset = planned[-1] + step if planned else offset
+            offset = plan.next
         while state.budget != 0 and (total is None or offset < total):
-            raw, total, _ = await self._get(offset, first=False)
+            raw, total = await self._get(offset, first=False)
             if not raw:
                 state.last_total = total
                 return
             yield self._page(raw, total, offset, seen, state)
             offset += len(raw)
 
-    async def _get(self, offset: int, *, first: bool) -> tuple[list[Any], int | None, int]:
+    async def _get(self, offset: int, *, first: bool) -> _Raw:
         raw, total = await self._fetch(offset, self.page_size)
         self.pages_fetched += 1
         if first and self.total_entries is None:
             self.total_entries = total
-        return raw, total, max(1, len(raw))
+        return raw, total
 
     def _page(
         self, raw: list[Any], total: int | None, offset: int, seen: set[int] | None, state: _PassState
@@ -240,27 +311,43 @@ class Paginator(Generic[T], AsyncIterator[T]):
         state.yielded += len(items)
         return Page(items=items, total_entries=total, offset=offset)
 
-    async def _ordered(self, offsets: range) -> AsyncGenerator[tuple[int, _Raw], None]:
-        """Fetch ``offsets`` with up to ``prefetch`` in flight, yielding in offset order."""
-        window: collections.deque[tuple[int, asyncio.Task[tuple[list[Any], int | None]]]] = (
-            collections.deque()
-        )
-        pending = iter(offsets)
-        try:
-            for off in pending:
-                window.append((off, asyncio.ensure_future(self._fetch(off, self.page_size))))
-                if len(window) >= self.prefetch:
+    async def _ordered(self, plan: _Plan, state: _PassState) -> AsyncGenerator[tuple[int, int, _Raw], None]:
+        """Fetch the offsets ``plan`` lays out, up to ``prefetch`` in flight, yielding in order.
+
+        Yields ``(offset, span, (raw, total))``. Offsets are planned lazily, each time a page
+        has come back, so every new one uses the longest page seen so far as its span (see
+        :class:`_Plan`); no more rows are planned ahead than ``max_items`` still needs (a page
+        whose items were all duplicates makes room for more). It ends once the window is empty
+        and nothing more is to be planned (the offsets reached the total); the caller goes on
+        from ``plan.next``. On an early exit (the caller closes it, or an error), the pages in
+        flight are cancelled and waited for.
+        """
+        window: collections.deque[tuple[int, int, asyncio.Task[_Raw]]] = collections.deque()
+
+        def fill(ahead: int) -> None:
+            # ``ahead``: rows planned that the caller has not been given yet, not in the window
+            ahead += sum(span for _, span, _ in window)
+            while len(window) < self.prefetch and plan.next < plan.total:
+                if state.budget is not None and ahead >= state.budget:
                     break
-            while window:
-                off, task = window.popleft()
+                off, span = plan.next, plan.step
+                window.append((off, span, asyncio.ensure_future(self._fetch(off, self.page_size))))
+                plan.next += span
+                ahead += span
+
+        try:
+            while True:
+                fill(0)
+                if not window:
+                    return
+                off, span, task = window.popleft()
                 result = await task
                 self.pages_fetched += 1
-                nxt = next(pending, None)
-                if nxt is not None:
-                    window.append((nxt, asyncio.ensure_future(self._fetch(nxt, self.page_size))))
-                yield off, result
+                plan.saw(len(result[0]), result[1])
+                fill(span)  # keep the window full while the caller reads this page
+                yield off, span, result
         finally:
-            for _, task in window:
+            for _, _, task in window:
                 task.cancel()
             if window:
-                await asyncio.gather(*(t for _, t in window), return_exceptions=True)
+                await asyncio.gather(*(t for _, _, t in window), return_exceptions=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -13,10 +15,13 @@ from airflow_async import Paginator, UsageError
 class FakeListing:
     """A server-side list that clamps limits and can change between page requests."""
 
-    def __init__(self, n: int, *, clamp: int = 100, report_total: bool = True) -> None:
+    def __init__(
+        self, n: int, *, clamp: int = 100, report_total: bool = True, short: dict[int, int] | None = None
+    ) -> None:
         self.rows: list[str] = [f"r{i:05d}" for i in range(n)]
         self.clamp = clamp
         self.report_total = report_total
+        self.short = short or {}  # call number (1-based) -> rows that call returns at most
         self.calls: list[tuple[int, int]] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -24,16 +29,17 @@ class FakeListing:
 
     async def fetch(self, offset: int, limit: int) -> tuple[list[Any], int | None]:
         self.calls.append((offset, limit))
-        hook = self.before_page.get(len(self.calls))
+        call = len(self.calls)
+        hook = self.before_page.get(call)
         if hook:
             hook(self.rows)
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            await asyncio.sleep(0.001 * (len(self.calls) % 3))  # out-of-order completion
+            await asyncio.sleep(0.001 * (call % 3))  # out-of-order completion
         finally:
             self.in_flight -= 1
-        page = self.rows[offset : offset + min(limit, self.clamp)]
+        page = self.rows[offset : offset + min(limit, self.clamp, self.short.get(call, limit))]
         return [{"id": r} for r in page], (len(self.rows) if self.report_total else None)
 
 
@@ -134,6 +140,175 @@ async def test_early_exit_cancels_prefetched_pages() -> None:
     await asyncio.sleep(0.01)
     assert listing.in_flight == 0
     assert len(listing.calls) <= 2 + 8 + 1
+
+
+async def test_a_short_first_page_does_not_shrink_the_later_requests() -> None:
+    # The first answer holds 10 rows (rows deleted between the count and the page query) while
+    # the server clamps to 100 and counts 3,000: the walk must not go on 10 rows at a time.
+    listing = FakeListing(3000, clamp=100, short={1: 10})
+    p = paginate(listing, page_size=100, concurrent=True, prefetch=8)
+    items = [i async for i in p]
+    assert items == listing.rows
+    assert len(listing.calls) <= 3000 // 100 + 8 + 2  # it was 300
+    assert p.pages_fetched == len(listing.calls)
+    assert listing.max_in_flight > 1
+
+
+async def test_a_short_first_page_under_a_clamp_below_the_page_size() -> None:
+    listing = FakeListing(3000, clamp=25, short={1: 5})
+    p = paginate(listing, page_size=100, concurrent=True, prefetch=8)
+    assert [i async for i in p] == listing.rows
+    assert len(listing.calls) <= 3000 // 25 + 8 + 2  # it was 600
+
+
+async def test_a_clamp_below_the_page_size_is_walked_concurrently_with_one_request_a_page() -> None:
+    listing = FakeListing(3000, clamp=25)
+    p = paginate(listing, page_size=100, concurrent=True, prefetch=8)
+    assert [i async for i in p] == listing.rows
+    offsets = [off for off, _ in listing.calls]
+    assert sorted(offsets) == list(range(0, 3000, 25))  # every page once, none fetched twice
+    assert listing.max_in_flight > 1 and p.pages_fetched == 120 and p.duplicates == 0
+
+
+async def test_later_pages_shorter_than_the_first_are_filled_in() -> None:
+    # every 4th request is cut to 7 rows: the rows it left out are fetched, none twice
+    listing = FakeListing(1000, clamp=50, short={n: 7 for n in range(4, 200, 4)})
+    p = paginate(listing, concurrent=True, prefetch=4)
+    assert [i async for i in p] == listing.rows
+    assert p.duplicates == 0 and p.rescans == 0 and p.pages_fetched == len(listing.calls)
+
+
+async def test_concurrent_max_items_plans_no_more_pages_than_it_needs() -> None:
+    listing = FakeListing(5000, clamp=100)
+    p = paginate(listing, concurrent=True, prefetch=8, max_items=130)
+    assert [i async for i in p] == listing.rows[:130]
+    assert len(listing.calls) == 2 and p.pages_fetched == 2
+
+
+async def test_concurrent_max_items_plans_more_when_pages_held_duplicates() -> None:
+    listing = FakeListing(300, clamp=10)
+
+    def insert_four(rows: list[str]) -> None:
+        rows[0:0] = ["new-a", "new-b", "new-c", "new-d"]
+
+    listing.before_page[3] = insert_four
+    p = paginate(listing, concurrent=True, prefetch=8, max_items=50)
+    items = [i async for i in p]
+    # the first page leaves 40 to go and 4 pages are planned for them; the 4 rows inserted at
+    # the front come back as duplicates, so a fifth page is planned for the rows still wanted
+    assert len(items) == len(set(items)) == 50 and set(items) <= set(listing.rows)
+    assert p.duplicates == 4 and len(listing.calls) == 6
+
+
+class SlowListing:
+    """Pages that take long to come back, after two quick ones; notes how each call ended."""
+
+    SLOW = 0.5  # seconds: far longer than the few loop turns between a page coming back and a break
+
+    def __init__(self, n: int, *, clamp: int = 10) -> None:
+        self.rows = [f"r{i:05d}" for i in range(n)]
+        self.clamp = clamp
+        self.calls: list[dict[str, Any]] = []  # offset, and outcome: None (running), done, cancelled
+
+    async def fetch(self, offset: int, limit: int) -> tuple[list[Any], int | None]:
+        call: dict[str, Any] = {"offset": offset, "outcome": None}
+        self.calls.append(call)
+        try:
+            await asyncio.sleep(0 if len(self.calls) <= 2 else self.SLOW)
+        except asyncio.CancelledError:
+            call["outcome"] = "cancelled"
+            raise
+        call["outcome"] = "done"
+        page = self.rows[offset : offset + min(limit, self.clamp)]
+        return [{"id": r} for r in page], len(self.rows)
+
+    def outcomes(self) -> list[Any]:
+        return [c["outcome"] for c in self.calls]
+
+
+def fetch_tasks(before: set[asyncio.Task[Any]]) -> list[asyncio.Task[Any]]:
+    """Tasks started since ``before`` that still run, leaving out the test's own."""
+    me = asyncio.current_task()
+    return [t for t in asyncio.all_tasks() - before if t is not me and not t.done()]
+
+
+async def _exit_via_aclosing(p: Paginator[str]) -> list[str]:
+    got: list[str] = []
+    async with contextlib.aclosing(p):
+        async for item in p:
+            got.append(item)
+            if item == "r00012":
+                break
+    return got
+
+
+async def _exit_via_async_with(p: Paginator[str]) -> list[str]:
+    got: list[str] = []
+    async with p as items:
+        assert items is p
+        async for item in items:
+            got.append(item)
+            if item == "r00012":
+                break
+    assert [i async for i in p] == []  # a closed paginator yields nothing more
+    return got
+
+
+async def _exit_via_pages_and_paginator_aclose(p: Paginator[str]) -> list[str]:
+    got: list[str] = []
+    pages = p.pages()
+    async for page in pages:
+        got += page.items
+        if len(got) >= 20:
+            break
+    await p.aclose()  # closes the pages() generator left open above
+    return got
+
+
+async def _exit_via_aclosing_pages(p: Paginator[str]) -> list[str]:
+    got: list[str] = []
+    async with contextlib.aclosing(p.pages()) as pages:
+        async for page in pages:
+            got += page.items
+            if len(got) >= 20:
+                break
+    return got
+
+
+EXITS: dict[str, Callable[[Paginator[str]], Awaitable[list[str]]]] = {
+    "aclosing": _exit_via_aclosing,
+    "async_with": _exit_via_async_with,
+    "pages_then_paginator_aclose": _exit_via_pages_and_paginator_aclose,
+    "aclosing_pages": _exit_via_aclosing_pages,
+}
+
+
+@pytest.mark.parametrize("exit_via", list(EXITS))
+async def test_leaving_a_concurrent_walk_early_ends_every_fetch_and_starts_none(exit_via: str) -> None:
+    listing = SlowListing(2000, clamp=10)
+    p = Paginator(
+        listing.fetch, lambda raw: raw["id"], lambda item: item, page_size=10, concurrent=True, prefetch=4
+    )
+    before = asyncio.all_tasks()
+    got = await EXITS[exit_via](p)
+    # right after the exit: no fetch runs any more, none is left as a pending task
+    assert got == listing.rows[: len(got)] and len(got) >= 13
+    assert None not in listing.outcomes(), listing.calls
+    assert fetch_tasks(before) == []
+    assert "cancelled" in listing.outcomes()  # slow pages were in flight, and were cancelled
+    at_exit = [dict(c) for c in listing.calls]
+    await asyncio.sleep(2 * SlowListing.SLOW)
+    assert listing.calls == at_exit  # no fetch started, or ended, after the exit
+
+
+async def test_aclose_before_iterating_is_harmless() -> None:
+    listing = FakeListing(50, clamp=10)
+    p = paginate(listing, concurrent=True)
+    before = asyncio.all_tasks()
+    await p.aclose()
+    assert fetch_tasks(before) == []
+    assert [i async for i in p] == [] and listing.calls == []
+    assert await p.all() == listing.rows  # all() and pages() start a walk of their own
 
 
 def test_bad_arguments() -> None:
