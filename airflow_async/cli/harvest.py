@@ -15,7 +15,7 @@ from typing import Any, Final
 import attrs
 
 from ..client import AirflowClient
-from ..errors import APIError
+from ..errors import AirflowError, APIError
 from ..harvest import Harvest, HarvestResult
 from ..models import DAGRun, TaskInstance, XComEntry
 from .config import CLIUsageError
@@ -174,9 +174,15 @@ async def harvest_command(ctx: Context) -> int:
                         progress.update()
 
     failures.reset()
+    stopped: AirflowError | None = None
     try:
-        _, signum = await interruptible(work())
-        if signum is None:
+        try:
+            _, signum = await interruptible(work())
+        except AirflowError as exc:
+            if not holder or not holder[0].stats.listed:
+                raise  # nothing was listed (bad credentials, no server): the error says it all
+            stopped, signum = exc, None  # it stopped midway: say what it did, then the error
+        if signum is None and stopped is None:
             writer.finish()
     finally:
         progress.close()
@@ -196,6 +202,12 @@ async def harvest_command(ctx: Context) -> int:
     if stats.failed:
         where = f"see {failures.path}" if failures.path else "listed above"
         summary += f"; {stats.failed:,} failed ({where})"
+    not_fetched = holder[0].stats.cancelled if holder else 0
+    if not_fetched:
+        summary += f"; {not_fetched:,} listed but not fetched"
+    if stopped is not None:
+        ctx.note(f"harvest stopped: {summary}; run the same command with --resume to continue")
+        raise stopped
     if signum is not None:
         ctx.note(f"harvest interrupted: {summary}; run the same command with --resume to continue")
         return EXIT_INTERRUPTED if signum == signal.SIGINT else EXIT_TERMINATED

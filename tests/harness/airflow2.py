@@ -306,8 +306,8 @@ class _Webserver:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def launch(self, airflow_bin: Path, home: Path) -> None:
-        self.port = _free_port()
+    def launch(self, airflow_bin: Path, home: Path, port: int | None = None) -> None:
+        self.port = port or _free_port()
         self.log_path = home / f"webserver-{self.name}.log"
         cmd = [
             str(airflow_bin),
@@ -799,6 +799,63 @@ class Scheduler:
 
     def log_tail(self) -> str:
         return _tail(self.log_path)
+
+
+class ExtraWebserver:
+    """One more webserver on an existing harness AIRFLOW_HOME, for tests that kill and restart it.
+
+    It has the main webserver's configuration (basic_auth + session backends) and its own secret
+    key, so sessions of the main webserver are not valid here and the other way round.
+    ``kill()`` stops it abruptly (SIGKILL to its process group, like a crashed host); ``start()``
+    again brings it back on the same port. ``stop()`` is registered with ``atexit``.
+    """
+
+    def __init__(self, home: Path | str, *, workers: int = 2, name: str = "extra") -> None:
+        self.home = Path(home)
+        env = AirflowServer(home=self.home, cleanup=False).env()
+        self._ws = _Webserver(name, workers, env)
+        self._port: int | None = None
+        atexit.register(self.stop)
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT`` (the same across restarts)."""
+        return self._ws.url
+
+    def start(self, timeout: float = START_TIMEOUT) -> ExtraWebserver:
+        """Start it (on the port it had, after a restart) and wait until it answers health checks."""
+        pid_file = self.home / f"webserver-{self._ws.name}.pid"
+        pid_file.unlink(missing_ok=True)  # a killed webserver leaves its pid file behind
+        self._ws.launch(_bin(AIRFLOW_VENV, "airflow"), self.home, port=self._port)
+        self._port = self._ws.port
+        deadline = time.monotonic() + timeout
+        while self._ws.ready_after is None:
+            proc = self._ws.proc
+            if proc is None or proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise HarnessError(
+                    f"extra webserver did not start; log {self._ws.log_path}:\n{_tail(self._ws.log_path)}"
+                )
+            time.sleep(0.2)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL the whole webserver (gunicorn master and workers) at once."""
+        proc = self._ws.proc
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+            deadline = time.monotonic() + STOP_GRACE
+            while _group_alive(proc.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Stop it (SIGTERM, then SIGKILL)."""
+        proc = self._ws.proc
+        if proc is not None and proc.poll() is None:
+            kill_groups([proc.pid])
+        self._ws.proc = None
 
 
 def _watchdog(parent: int, pgids: list[int]) -> None:

@@ -32,6 +32,8 @@ import pytest
 
 from tests.harness import airflow2 as harness
 
+from .servers import RealServer, airflow2_server
+
 
 @dataclass(frozen=True)
 class AirflowInfo:
@@ -110,3 +112,11 @@ def airflow2(airflow2_server_info: dict[str, Any]) -> AirflowInfo:
         airflow_home=Path(info["airflow_home"]) if info.get("airflow_home") else None,
         python=Path(info["python"]),
     )
+
+
+@pytest.fixture(params=["airflow2"])
+def server(request: pytest.FixtureRequest) -> RealServer:
+    """Each real server of the harness in turn, behind the interface of tests/integration/servers.py."""
+    if request.param == "airflow2":
+        return airflow2_server(request.getfixturevalue("airflow2"))
+    raise AssertionError(f"unknown server {request.param!r}")

@@ -130,7 +130,7 @@ async def test_bad_arguments_are_typed_errors() -> None:
         af.xcom.harvest(concurrency=0)
     with pytest.raises(UsageError, match=r"requeue takes a Requeue\(rounds=..., wait=...\) or None"):
         af.xcom.harvest(requeue=3)  # type: ignore[arg-type]
-    with pytest.raises(UsageError, match="Requeue.rounds must be an int >= 0"):
+    with pytest.raises(UsageError, match=r"Requeue\.rounds must be an int >= 0"):
         Requeue(rounds=-1)
-    with pytest.raises(UsageError, match="Requeue.wait must be a number of seconds >= 0"):
+    with pytest.raises(UsageError, match=r"Requeue\.wait must be a number of seconds >= 0"):
         Requeue(wait=-0.5)
