@@ -10,6 +10,9 @@ Start with :class:`AirflowClient`::
                 ...
 """
 
+from ._validate import UNSET, UnsetType
+from .api.v1 import *  # noqa: F403  (the resource classes and OPERATIONS)
+from .api.v1 import __all__ as _groups_all
 from .auth import Auth, BasicAuth, BearerToken, SessionAuth, SessionAuthFallbackWarning
 from .client import AirflowClient
 from .errors import (
@@ -77,30 +80,6 @@ from .models import (
     XComEntry,
 )
 from .pagination import Paginator
-from .resources import (
-    OPERATIONS,
-    UNSET,
-    ConfigResource,
-    ConnectionResource,
-    DAGResource,
-    DAGRunResource,
-    DagStatsResource,
-    DagWarningResource,
-    DatasetResource,
-    EventLogResource,
-    ImportErrorResource,
-    MonitoringResource,
-    PermissionResource,
-    PluginResource,
-    PoolResource,
-    ProviderResource,
-    RoleResource,
-    TaskInstanceResource,
-    UnsetType,
-    UserResource,
-    VariableResource,
-    XComResource,
-)
 from .retry import NO_RETRY, Requeue, RetryPolicy
 from .transport import ClientStats
 
@@ -109,7 +88,6 @@ __version__ = "0.1.0"
 __all__ = [
     "DAG",
     "NO_RETRY",
-    "OPERATIONS",
     "UNSET",
     "APIError",
     "Action",
@@ -125,29 +103,21 @@ __all__ = [
     "ClientStats",
     "Config",
     "ConfigOption",
-    "ConfigResource",
     "ConfigSection",
     "Conflict",
     "ConnectError",
     "Connection",
-    "ConnectionResource",
     "ConnectionTest",
     "DAGDetail",
-    "DAGResource",
     "DAGRun",
-    "DAGRunResource",
     "DagScheduleDatasetReference",
     "DagStateCount",
     "DagStats",
-    "DagStatsResource",
     "DagWarning",
-    "DagWarningResource",
     "Dataset",
     "DatasetEvent",
-    "DatasetResource",
     "DecodeError",
     "EventLog",
-    "EventLogResource",
     "Forbidden",
     "Harvest",
     "HarvestAborted",
@@ -155,18 +125,12 @@ __all__ = [
     "HarvestStats",
     "HealthInfo",
     "ImportErrorInfo",
-    "ImportErrorResource",
     "LoginFailed",
-    "MonitoringResource",
     "NotFound",
     "Paginator",
-    "PermissionResource",
     "Plugin",
-    "PluginResource",
     "Pool",
-    "PoolResource",
     "Provider",
-    "ProviderResource",
     "QueuedEvent",
     "RateLimited",
     "RequestTimeout",
@@ -174,7 +138,6 @@ __all__ = [
     "ResponseTooLarge",
     "RetryPolicy",
     "Role",
-    "RoleResource",
     "RunNotFound",
     "ServerError",
     "SessionAuth",
@@ -185,7 +148,6 @@ __all__ = [
     "TaskInstance",
     "TaskInstanceHistory",
     "TaskInstanceReference",
-    "TaskInstanceResource",
     "TaskLog",
     "TaskOutletDatasetReference",
     "TransportError",
@@ -193,14 +155,12 @@ __all__ = [
     "UnsetType",
     "UsageError",
     "User",
-    "UserResource",
     "ValidationError",
     "Variable",
-    "VariableResource",
     "VersionInfo",
     "XCom",
     "XComEntry",
-    "XComResource",
     "__version__",
     "bounded_map",
+    *_groups_all,
 ]

@@ -13,15 +13,15 @@ import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 from urllib.parse import quote
 
 from yarl import URL
 
 from .errors import DecodeError, UsageError, error_for_status, redact_url
+from .versions import API_VERSIONS
 
 __all__ = [
-    "API_PREFIXES",
     "QueryValue",
     "build_url",
     "decode_response",
@@ -30,9 +30,6 @@ __all__ = [
     "normalize_base_url",
     "parse_retry_after",
 ]
-
-#: Path prefix of each supported API version.
-API_PREFIXES: Final[Mapping[str, str]] = {"v1": "/api/v1", "v2": "/api/v2"}
 
 QueryValue = str | int | float | bool | datetime | Sequence[str | int] | None
 
@@ -67,9 +64,10 @@ def normalize_base_url(base_url: str | URL, api_version: str) -> URL:
     if url.query_string or url.fragment:
         raise UsageError(f"base_url {text!r} must not carry a query or fragment: pass the server root")
     path = url.path.rstrip("/")
-    for version, prefix in API_PREFIXES.items():
+    for version in API_VERSIONS.values():
+        prefix = version.prefix
         if path.endswith(prefix):
-            if version != api_version:
+            if version.name != api_version:
                 raise UsageError(
                     f"base_url {text!r} ends in {prefix} but api_version is {api_version!r}: "
                     "pass the server root and choose the version with api_version="

@@ -2,41 +2,22 @@
 
 from __future__ import annotations
 
+import weakref
 from types import TracebackType
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import aiohttp
 from yarl import URL
 
-from ._http import API_PREFIXES, normalize_base_url
+from ._http import normalize_base_url
+from .api import ResourceGroups
+from .api._base import Closeable
 from .auth import Auth
 from .errors import ClientNotOpen, UsageError
-from .resources import (
-    ConfigResource,
-    ConnectionResource,
-    DAGResource,
-    DAGRunResource,
-    DagStatsResource,
-    DagWarningResource,
-    DatasetResource,
-    EventLogResource,
-    ImportErrorResource,
-    MonitoringResource,
-    PermissionResource,
-    PluginResource,
-    PoolResource,
-    ProviderResource,
-    RoleResource,
-    TaskInstanceResource,
-    UserResource,
-    VariableResource,
-    XComResource,
-)
 from .retry import NO_RETRY, RetryPolicy
 from .transport import ClientStats, Transport
-
-if TYPE_CHECKING:
-    from .harvest import Harvest
+from .versions import ApiVersion
+from .versions import api_version as find_api_version
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY", "DEFAULT_TIMEOUT", "AirflowClient"]
 
@@ -47,10 +28,8 @@ DEFAULT_TIMEOUT: Final = 30.0
 #: Largest response accepted by default (bytes).
 DEFAULT_MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
 
-_SUPPORTED_VERSIONS = ("v1",)
 
-
-class AirflowClient:
+class AirflowClient(ResourceGroups):
     """An asyncio client for one Airflow server's REST API.
 
     Use it as an async context manager::
@@ -76,8 +55,10 @@ class AirflowClient:
         dags, dag_runs, task_instances, xcom, variables, pools, connections, monitoring,
         datasets, event_logs, import_errors, config, plugins, providers, roles, permissions,
         users, dag_stats, dag_warnings:
-            The resource groups, one per part of the API; together they cover every operation
-            of the stable REST API v1 (see ``airflow_async.resources.OPERATIONS``).
+            The resource groups, one per part of the API (declared once, in
+            :class:`~airflow_async.api.ResourceGroups`); together they cover every operation
+            of the stable REST API v1 (see ``airflow_async.OPERATIONS``).
+        api: The API version spoken, from :data:`~airflow_async.versions.API_VERSIONS`.
     """
 
     def __init__(
@@ -92,12 +73,7 @@ class AirflowClient:
         api_version: str = "v1",
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        if api_version not in API_PREFIXES:
-            raise UsageError(f"api_version must be one of {sorted(API_PREFIXES)}, got {api_version!r}")
-        if api_version not in _SUPPORTED_VERSIONS:
-            raise UsageError(
-                f"api_version {api_version!r} (Airflow 3) is not supported yet; use 'v1' with Airflow 2.x"
-            )
+        self.api: ApiVersion = find_api_version(api_version)
         if not isinstance(auth, Auth):
             raise UsageError(
                 f"auth must be an Auth such as BasicAuth('user', 'password'), got {type(auth).__name__}"
@@ -113,7 +89,7 @@ class AirflowClient:
         if max_response_bytes is not None and max_response_bytes < 1:
             raise UsageError(f"max_response_bytes must be None or >= 1, got {max_response_bytes!r}")
         self.base_url = normalize_base_url(base_url, api_version)
-        self.api_version = api_version
+        self.api_version = self.api.name
         self.auth = auth
         self.max_concurrency = max_concurrency
         self.retry = retry if retry is not None else NO_RETRY
@@ -121,34 +97,18 @@ class AirflowClient:
         self._borrowed = session
         self._transport: Transport | None = None
         self._stats = ClientStats()
-        #: Harvests started and not finished; closed on exit (a consumer that broke out of
-        #: ``async for`` without ``async with`` leaves its workers waiting otherwise).
-        self._harvests: set[Harvest] = set()
-
-        self.dags = DAGResource(self)
-        self.dag_runs = DAGRunResource(self)
-        self.task_instances = TaskInstanceResource(self)
-        self.xcom = XComResource(self)
-        self.variables = VariableResource(self)
-        self.pools = PoolResource(self)
-        self.connections = ConnectionResource(self)
-        self.monitoring = MonitoringResource(self)
-        self.datasets = DatasetResource(self)
-        self.event_logs = EventLogResource(self)
-        self.import_errors = ImportErrorResource(self)
-        self.config = ConfigResource(self)
-        self.plugins = PluginResource(self)
-        self.providers = ProviderResource(self)
-        self.roles = RoleResource(self)
-        self.permissions = PermissionResource(self)
-        self.users = UserResource(self)
-        self.dag_stats = DagStatsResource(self)
-        self.dag_warnings = DagWarningResource(self)
+        #: Harvests and the like not closed yet; closed on exit (a consumer that broke out of
+        #: ``async for`` without ``async with`` leaves their workers waiting otherwise).
+        self._closeables: weakref.WeakSet[Closeable] = weakref.WeakSet()
 
     @property
     def api_prefix(self) -> str:
         """The path prefix of the client's API version (``/api/v1``)."""
-        return API_PREFIXES[self.api_version]
+        return self.api.prefix
+
+    def close_on_exit(self, closeable: Closeable) -> None:
+        """Close ``closeable`` (a harvest) when the client closes, if its user has not by then."""
+        self._closeables.add(closeable)
 
     @property
     def transport(self) -> Transport:
@@ -198,8 +158,8 @@ class AirflowClient:
 
     async def aclose(self) -> None:
         """Close harvests still running, then the client's own session (a borrowed one stays open)."""
-        for harvest in list(self._harvests):
-            await harvest.aclose()
+        for closeable in list(self._closeables):
+            await closeable.aclose()
         transport, self._transport = self._transport, None
         if transport is not None and self._borrowed is None:
             await transport.session.close()

@@ -27,12 +27,12 @@ import collections
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import Protocol, TypedDict, Unpack
 
 import attrs
 
+from ._validate import check_id, check_map_index
 from .errors import (
     AirflowError,
     HarvestAborted,
@@ -43,11 +43,7 @@ from .errors import (
 )
 from .fanout import FanOut, bounded_map, read_ahead
 from .models import XCom, XComEntry
-from .resources._base import check_id, check_map_index
 from .retry import Requeue
-
-if TYPE_CHECKING:
-    from .client import AirflowClient
 
 __all__ = ["Harvest", "HarvestResult", "HarvestStats"]
 
@@ -111,65 +107,57 @@ class HarvestStats:
         return self.listed == self.delivered + self.failed + self.cancelled + self.skipped
 
 
-class _RunMap:
-    """``(dag_id, execution_date) -> dag_run_id``, built from DAG-run listings."""
-
-    def __init__(self, client: AirflowClient, dag_id: str, stats: HarvestStats) -> None:
-        self._client = client
-        self._dag_id = dag_id
-        self._stats = stats
-        self._map: dict[tuple[str, datetime], str] = {}
-        self._refreshed: set[str] = set()
-        self._lock = asyncio.Lock()
-        self._ready: asyncio.Task[None] | None = None
+class RunIds(Protocol):
+    """Finds the run id of XCom entries whose listing did not carry it (API v1)."""
 
     def start(self) -> None:
-        self._ready = asyncio.ensure_future(self._load(self._dag_id))
+        """Start what finding them needs (a DAG-run listing), alongside the XCom listing."""
 
     def reload_if_failed(self) -> None:
-        """List the runs again if the listing failed (before a later round of the harvest)."""
-        ready = self._ready
-        if ready is not None and ready.done() and not ready.cancelled() and ready.exception() is not None:
-            self.start()
-
-    async def close(self) -> None:
-        if self._ready is None:
-            return
-        if not self._ready.done():
-            self._ready.cancel()
-        # Also retrieves a failure no entry awaited (the listing failed first), which asyncio
-        # would otherwise report as "Task exception was never retrieved".
-        await asyncio.gather(self._ready, return_exceptions=True)
-
-    async def _load(self, dag_id: str) -> None:
-        async for run in self._client.dag_runs.list(dag_id, concurrent=True):
-            date = run.execution_date or run.logical_date
-            if date is not None:
-                self._map[(run.dag_id, date)] = run.dag_run_id
-        self._stats.runs_mapped = len(self._map)
+        """Start again if that failed (before a later round of the harvest)."""
 
     async def resolve(self, entry: XComEntry) -> str:
-        assert self._ready is not None
-        if not self._ready.done():
-            await asyncio.shield(self._ready)  # many fetches wait on one listing; none may cancel it
-        self._ready.result()  # the listing's error, if it failed
-        if entry.execution_date is None:
-            raise RunNotFound(f"XCom entry {entry.natural_key} has no execution_date to find its run by")
-        found = self._map.get((entry.dag_id, entry.execution_date))
-        if found is not None:
-            return found
-        async with self._lock:  # a run created after the map was built: list that DAG's runs once
-            if entry.dag_id not in self._refreshed:
-                self._refreshed.add(entry.dag_id)
-                self._stats.run_map_refreshes += 1
-                await self._load(entry.dag_id)
-        found = self._map.get((entry.dag_id, entry.execution_date))
-        if found is None:
-            raise RunNotFound(
-                f"no DAG run of {entry.dag_id!r} has execution_date {entry.execution_date.isoformat()} "
-                "(the run may have been deleted after the XCom listing)"
-            )
-        return found
+        """The ``dag_run_id`` of ``entry``; raises :class:`~airflow_async.errors.RunNotFound`."""
+
+    async def close(self) -> None:
+        """Stop, and collect what was started."""
+
+
+class XComSource(Protocol):
+    """What a harvest needs of one API version: list entries, find an entry's run id, get a value.
+
+    Each API version's XCom resource implements it (``client.xcom``); the harvest knows nothing
+    else about the client or the version it talks to.
+    """
+
+    def list_entries(
+        self, dag_id: str, dag_run_id: str, task_id: str, *, key: str | None, map_index: int | None
+    ) -> AsyncIterator[XComEntry]:
+        """The entries of one listing (one key, or all keys with ``key=None``), in order."""
+
+    def run_ids(self, dag_id: str, stats: HarvestStats) -> RunIds | None:
+        """How to find the run id of entries listed without one; ``None`` when entries carry it."""
+
+    async def get_value(self, entry: XComEntry, *, deserialize: bool, stringify: bool) -> XCom:
+        """Fetch the value of one entry (its ``dag_run_id`` filled in)."""
+
+
+class HarvestOptions(TypedDict, total=False):
+    """The keyword arguments of a harvest, declared once for ``xcom.harvest`` and :class:`Harvest`.
+
+    See :class:`Harvest` for what each means.
+    """
+
+    dag_run_id: str
+    task_id: str
+    keys: Sequence[str] | None
+    map_index: int | None
+    deserialize: bool
+    stringify: bool
+    concurrency: int | None
+    abort_after: int | None
+    skip: Callable[[XComEntry], bool] | None
+    requeue: Requeue | None
 
 
 class Harvest(AsyncIterator[HarvestResult]):
@@ -186,7 +174,7 @@ class Harvest(AsyncIterator[HarvestResult]):
         print(harvest.stats)
 
     Args:
-        client: An open client.
+        source: The XCom resource of an open client (``client.xcom``).
         dag_id, dag_run_id, task_id: What to list (``~`` for all).
         keys: Only these XCom keys (one listing per key).
         map_index: Only this map index.
@@ -200,25 +188,28 @@ class Harvest(AsyncIterator[HarvestResult]):
             fetched; entries it returns True for are not fetched, not yielded, and counted
             in ``stats.skipped`` (e.g. entries a resumed harvest already wrote).
         requeue: Later rounds for entries that failed with a transient error; see
-            :class:`~airflow_async.retry.Requeue`. ``None`` (or ``Requeue(rounds=0)``) reports them at once.
+            :class:`~airflow_async.retry.Requeue`. ``None`` (or ``Requeue(rounds=0)``) reports
+            them at once.
+        default_concurrency: The concurrency when ``concurrency`` is not given.
+        transient: Tells an error that may pass (fetched again later) from one that would not.
     """
 
     def __init__(
         self,
-        client: AirflowClient,
+        source: XComSource,
         *,
         dag_id: str = "~",
-        dag_run_id: str = "~",
-        task_id: str = "~",
-        keys: Sequence[str] | None = None,
-        map_index: int | None = None,
-        deserialize: bool = False,
-        stringify: bool = False,
-        concurrency: int | None = None,
-        abort_after: int | None = 64,
-        skip: Callable[[XComEntry], bool] | None = None,
-        requeue: Requeue | None = _DEFAULT_REQUEUE,
+        default_concurrency: int,
+        transient: Callable[[AirflowError], bool],
+        **options: Unpack[HarvestOptions],
     ) -> None:
+        dag_run_id = options.get("dag_run_id", "~")
+        task_id = options.get("task_id", "~")
+        keys = options.get("keys")
+        map_index = options.get("map_index")
+        concurrency = options.get("concurrency")
+        abort_after = options.get("abort_after", 64)
+        requeue = options.get("requeue", _DEFAULT_REQUEUE)
         check_id("dag_id", dag_id, wildcard=True)
         check_id("dag_run_id", dag_run_id, wildcard=True)
         check_id("task_id", task_id, wildcard=True)
@@ -236,18 +227,19 @@ class Harvest(AsyncIterator[HarvestResult]):
             raise UsageError(f"abort_after must be None or >= 1, got {abort_after!r}")
         if requeue is not None and not isinstance(requeue, Requeue):
             raise UsageError(f"requeue takes a Requeue(rounds=..., wait=...) or None, got {requeue!r}")
-        self._client = client
+        self._source = source
+        self._transient = transient
         self.dag_id, self.dag_run_id, self.task_id = dag_id, dag_run_id, task_id
         self.keys = list(keys) if keys is not None else None
         self.map_index = map_index
-        self.deserialize = deserialize
-        self.stringify = stringify
-        self.concurrency = concurrency or client.max_concurrency
+        self.deserialize = options.get("deserialize", False)
+        self.stringify = options.get("stringify", False)
+        self.concurrency = concurrency or default_concurrency
         self.abort_after = abort_after
-        self.skip = skip
+        self.skip = options.get("skip")
         self.requeue = requeue or Requeue(rounds=0)
         self.stats = HarvestStats()
-        self._runs: _RunMap | None = None
+        self._runs: RunIds | None = None
         self._fanout: FanOut[XComEntry, HarvestResult | None] | None = None
         self._consecutive_transport_failures = 0
         self._aborted: HarvestAborted | None = None
@@ -259,8 +251,8 @@ class Harvest(AsyncIterator[HarvestResult]):
     async def _entries(self) -> AsyncIterator[XComEntry]:
         keys: list[str | None] = [*self.keys] if self.keys else [None]
         for key in keys:
-            async for entry in self._client.xcom.list(
-                self.dag_id, self.dag_run_id, self.task_id, map_index=self.map_index, xcom_key=key
+            async for entry in self._source.list_entries(
+                self.dag_id, self.dag_run_id, self.task_id, key=key, map_index=self.map_index
             ):
                 self.stats.listed += 1
                 yield entry
@@ -269,19 +261,14 @@ class Harvest(AsyncIterator[HarvestResult]):
         try:
             run_id = entry.dag_run_id or self.dag_run_id
             if run_id == "~":
-                assert self._runs is not None
+                if self._runs is None:
+                    raise RunNotFound(f"XCom entry {entry.natural_key} was listed without its run id")
                 run_id = await self._runs.resolve(entry)
             entry = attrs.evolve(entry, dag_run_id=run_id)
             if self.skip is not None and self.skip(entry):
                 return None
-            value = await self._client.xcom.get(
-                entry.dag_id,
-                run_id,
-                entry.task_id,
-                entry.key,
-                map_index=entry.map_index,
-                deserialize=self.deserialize,
-                stringify=self.stringify,
+            value = await self._source.get_value(
+                entry, deserialize=self.deserialize, stringify=self.stringify
             )
         except AirflowError as exc:
             return HarvestResult(entry=entry, error=exc)
@@ -336,7 +323,7 @@ class Harvest(AsyncIterator[HarvestResult]):
         error = result.error
         if error is None or self.stats.rounds >= self.requeue.rounds:
             return False
-        if not self._client.retry.transient(error):
+        if not self._transient(error):
             return False
         self._set_aside.append(result)
         self._requeued_keys.add(result.entry.natural_key)
@@ -368,11 +355,11 @@ class Harvest(AsyncIterator[HarvestResult]):
 
     def _start(self) -> None:
         if self.dag_run_id == "~":
-            self._runs = _RunMap(self._client, self.dag_id, self.stats)
-            self._runs.start()
+            self._runs = self._source.run_ids(self.dag_id, self.stats)
+            if self._runs is not None:
+                self._runs.start()
         entries = read_ahead(self._entries(), size=max(200, 2 * self.concurrency))
         self._fanout = bounded_map(self._fetch, entries, limit=self.concurrency)
-        self._client._harvests.add(self)  # closed by the client's exit if the consumer did not
 
     def _account(self, result: HarvestResult) -> None:
         if result.error is None:
@@ -406,7 +393,6 @@ class Harvest(AsyncIterator[HarvestResult]):
         if self._finished:
             return
         self._finished = True
-        self._client._harvests.discard(self)
         if self._fanout is not None:
             await self._fanout.aclose()
         if self._runs is not None:

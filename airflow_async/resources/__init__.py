@@ -1,47 +1,11 @@
-"""Resource groups: one module per part of the API, attached to the client as attributes."""
+"""Where the resource groups lived before the API versions got a package each.
 
-from ._base import UNSET, UnsetType
-from .config import ConfigResource
-from .connections import ConnectionResource
-from .dag_runs import DAGRunResource
-from .dag_stats import DagStatsResource
-from .dag_warnings import DagWarningResource
-from .dags import DAGResource
-from .datasets import DatasetResource
-from .event_logs import EventLogResource
-from .import_errors import ImportErrorResource
-from .monitoring import MonitoringResource
-from .operations import OPERATIONS
-from .plugins import PluginResource
-from .pools import PoolResource
-from .providers import ProviderResource
-from .roles import PermissionResource, RoleResource
-from .task_instances import TaskInstanceResource
-from .users import UserResource
-from .variables import VariableResource
-from .xcom import XComResource
+Kept so that ``from airflow_async.resources import ...`` keeps working; the groups live in
+:mod:`airflow_async.api.v1` now (see docs/design.md).
+"""
 
-__all__ = [
-    "OPERATIONS",
-    "UNSET",
-    "ConfigResource",
-    "ConnectionResource",
-    "DAGResource",
-    "DAGRunResource",
-    "DagStatsResource",
-    "DagWarningResource",
-    "DatasetResource",
-    "EventLogResource",
-    "ImportErrorResource",
-    "MonitoringResource",
-    "PermissionResource",
-    "PluginResource",
-    "PoolResource",
-    "ProviderResource",
-    "RoleResource",
-    "TaskInstanceResource",
-    "UnsetType",
-    "UserResource",
-    "VariableResource",
-    "XComResource",
-]
+from .._validate import UNSET, UnsetType
+from ..api.v1 import *  # noqa: F403
+from ..api.v1 import __all__ as _v1_all
+
+__all__ = ["UNSET", "UnsetType", *_v1_all]

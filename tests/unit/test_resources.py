@@ -25,7 +25,8 @@ from airflow_async import (
     TaskLog,
     UsageError,
 )
-from airflow_async.resources._base import Resource
+from airflow_async.api import ResourceGroups
+from airflow_async.api._base import Group, Resource
 
 BASE = "http://127.0.0.1:8080"
 API = f"{BASE}/api/v1"
@@ -66,8 +67,10 @@ def test_operations_name_existing_documented_methods() -> None:
 
 def test_every_public_name_is_documented() -> None:
     client = _client()
-    groups = [v for v in vars(client).values() if isinstance(v, Resource)]
-    assert len(groups) == 19
+    names = [n for n, v in vars(ResourceGroups).items() if isinstance(v, Group)]
+    groups = [getattr(client, n) for n in names]  # each created on first use
+    assert len(groups) == 19 and all(isinstance(g, Resource) for g in groups)
+    assert all(getattr(client, n) is g for n, g in zip(names, groups, strict=True))  # and kept
     for group in groups:
         assert type(group).__doc__
         for name, member in inspect.getmembers(type(group), inspect.isfunction):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from ..models import ImportErrorInfo
-from ..pagination import Paginator
-from ._base import Resource, check_int
+from typing import Unpack
+
+from ..._validate import check_int
+from ...models import ImportErrorInfo
+from ...pagination import Paginator
+from .._base import PageOptions, Resource
 
 
 def _error_key(e: ImportErrorInfo) -> int:
@@ -18,9 +21,7 @@ class ImportErrorResource(Resource):
         self,
         *,
         order_by: str | None = None,
-        page_size: int = 100,
-        offset: int = 0,
-        max_items: int | None = None,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[ImportErrorInfo]:
         """List the import errors of DAG files."""
         return self._paginate(
@@ -29,9 +30,7 @@ class ImportErrorResource(Resource):
             ImportErrorInfo,
             _error_key,
             params={"order_by": order_by},
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
+            paging=paging,
         )
 
     async def get(self, import_error_id: int) -> ImportErrorInfo:

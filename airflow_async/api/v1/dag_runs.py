@@ -7,13 +7,14 @@ import builtins
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal, overload
+from typing import Any, Literal, Unpack, overload
 
-from ..errors import UsageError
-from ..models import DAGRun, DatasetEvent, TaskInstanceReference, structure
-from ..pagination import Paginator
-from ._base import Resource, check_choice, check_id, check_limit, unpack_collection
-from ._base import check_strings as _seq
+from ..._validate import check_choice, check_id, check_limit
+from ..._validate import check_strings as _seq
+from ...errors import UsageError
+from ...models import DAGRun, DatasetEvent, TaskInstanceReference, structure
+from ...pagination import Paginator
+from .._base import PageOptions, Resource, unpack_collection
 
 #: States in which a DAG run has finished.
 FINISHED_STATES = frozenset({"success", "failed"})
@@ -42,11 +43,7 @@ class DAGRunResource(Resource):
         updated_at_lte: datetime | None = None,
         state: Sequence[str] | None = None,
         order_by: str | None = None,
-        page_size: int = 100,
-        offset: int = 0,
-        max_items: int | None = None,
-        concurrent: bool = False,
-        dedupe: bool = True,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[DAGRun]:
         """List DAG runs of one DAG, or of all DAGs with ``dag_id="~"``.
 
@@ -70,11 +67,7 @@ class DAGRunResource(Resource):
                 "state": _seq("state", state),
                 "order_by": order_by,
             },
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
-            concurrent=concurrent,
-            dedupe=dedupe,
+            paging=paging,
         )
 
     async def list_batch(

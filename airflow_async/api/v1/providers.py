@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import builtins
 
-from ..models import Provider
-from ._base import Resource
+from ...models import Provider
+from .._base import Resource
 
 
 class ProviderResource(Resource):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Unpack
 
-from ..errors import UsageError
-from ..models import User
-from ..pagination import Paginator
-from ._base import UNSET, Resource, UnsetType, check_id, check_strings, given, update_mask
+from ..._validate import UNSET, UnsetType, check_id, check_strings, given, update_mask
+from ...errors import UsageError
+from ...models import User
+from ...pagination import Paginator
+from .._base import PageOptions, Resource
 
 
 def _user_key(u: User) -> str:
@@ -22,9 +23,7 @@ class UserResource(Resource):
         self,
         *,
         order_by: str | None = None,
-        page_size: int = 100,
-        offset: int = 0,
-        max_items: int | None = None,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[User]:
         """List users."""
         return self._paginate(
@@ -33,9 +32,7 @@ class UserResource(Resource):
             User,
             _user_key,
             params={"order_by": order_by},
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
+            paging=paging,
         )
 
     async def get(self, username: str) -> User:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
-from ..errors import UsageError
-from ..models import Dataset, DatasetEvent, QueuedEvent
-from ..pagination import Paginator
-from ._base import Resource, check_id, check_limit, check_strings
+from ..._validate import check_id, check_limit, check_strings
+from ...errors import UsageError
+from ...models import Dataset, DatasetEvent, QueuedEvent
+from ...pagination import Paginator
+from .._base import PageOptions, Resource
 
 
 def _dataset_key(d: Dataset) -> str:
@@ -35,9 +36,7 @@ class DatasetResource(Resource):
         uri_pattern: str | None = None,
         dag_ids: Sequence[str] | None = None,
         order_by: str | None = None,
-        page_size: int = 100,
-        offset: int = 0,
-        max_items: int | None = None,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[Dataset]:
         """List datasets, optionally those whose URI contains ``uri_pattern``, or used by ``dag_ids``."""
         ids = check_strings("dag_ids", dag_ids)
@@ -51,9 +50,7 @@ class DatasetResource(Resource):
                 "dag_ids": ",".join(ids) if ids else None,
                 "order_by": order_by,
             },
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
+            paging=paging,
         )
 
     async def get(self, uri: str) -> Dataset:
@@ -69,9 +66,7 @@ class DatasetResource(Resource):
         source_run_id: str | None = None,
         source_map_index: int | None = None,
         order_by: str | None = None,
-        page_size: int = 100,
-        offset: int = 0,
-        max_items: int | None = None,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[DatasetEvent]:
         """List dataset events, optionally of one dataset (by its numeric ``id``) or one source."""
         check_limit("dataset_id", dataset_id, minimum=1)
@@ -89,9 +84,7 @@ class DatasetResource(Resource):
                 "source_map_index": source_map_index,
                 "order_by": order_by,
             },
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
+            paging=paging,
         )
 
     async def create_event(self, uri: str, *, extra: Mapping[str, Any] | None = None) -> DatasetEvent:

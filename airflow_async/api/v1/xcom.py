@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Sequence
+from typing import Unpack
 
-from ..models import XCom, XComEntry
-from ..pagination import Paginator
-from ..retry import Requeue
-from ._base import Resource, check_id, check_map_index
+import attrs
 
-if TYPE_CHECKING:
-    from ..harvest import Harvest
-
-
-_DEFAULT_REQUEUE = Requeue()
+from ..._validate import check_id, check_map_index
+from ...errors import RunNotFound
+from ...harvest import Harvest, HarvestOptions, HarvestStats, RunIds
+from ...models import XCom, XComEntry
+from ...pagination import Paginator
+from .._base import PageOptions, Resource
+from .dag_runs import DAGRunResource
+from .run_ids import RunIdMap
 
 
 def _entry_key(e: XComEntry) -> tuple[str, str, str, int, str]:
@@ -32,11 +32,7 @@ class XComResource(Resource):
         *,
         map_index: int | None = None,
         xcom_key: str | None = None,
-        page_size: int = 100,
-        offset: int = 0,
-        max_items: int | None = None,
-        concurrent: bool = False,
-        dedupe: bool = True,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[XComEntry]:
         """List XCom entries (without values). ``~`` lists across all DAGs, runs or tasks.
 
@@ -73,11 +69,7 @@ class XComResource(Resource):
             XComEntry,
             _entry_key,
             params={"map_index": map_index, "xcom_key": xcom_key},
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
-            concurrent=concurrent,
-            dedupe=dedupe,
+            paging=paging,
         )
 
     async def get(
@@ -124,42 +116,84 @@ class XComResource(Resource):
             params={"map_index": map_index, "deserialize": deserialize, "stringify": stringify},
         )
 
-    def harvest(
-        self,
-        dag_id: str = "~",
-        *,
-        dag_run_id: str = "~",
-        task_id: str = "~",
-        keys: Sequence[str] | None = None,
-        map_index: int | None = None,
-        deserialize: bool = False,
-        stringify: bool = False,
-        concurrency: int | None = None,
-        abort_after: int | None = 64,
-        skip: Callable[[XComEntry], bool] | None = None,
-        requeue: Requeue | None = _DEFAULT_REQUEUE,
-    ) -> Harvest:
+    def harvest(self, dag_id: str = "~", **options: Unpack[HarvestOptions]) -> Harvest:
         """Fetch every matching XCom value concurrently, streaming results as they arrive.
 
-        See :class:`~airflow_async.harvest.Harvest` for what it yields and counts; ``skip``
+        Takes the keywords of :class:`~airflow_async.harvest.Harvest` (``dag_run_id``,
+        ``task_id``, ``keys``, ``map_index``, ``deserialize``, ``stringify``, ``concurrency``,
+        ``abort_after``, ``skip``, ``requeue``), which says what it yields and counts: ``skip``
         passes over entries before their value is fetched (counted in ``stats.skipped``),
         ``abort_after`` consecutive transport failures stop it with ``HarvestAborted``, and
         ``requeue`` fetches again, in later rounds, the entries that failed with a transient
-        error (:class:`~airflow_async.harvest.Requeue`; ``None`` reports them at once).
+        error (:class:`~airflow_async.retry.Requeue`; ``None`` reports them at once).
         """
-        from ..harvest import Harvest
-
-        return Harvest(
-            self._client,
+        client = self._client
+        harvest = Harvest(
+            self,
             dag_id=dag_id,
-            dag_run_id=dag_run_id,
-            task_id=task_id,
-            keys=keys,
-            map_index=map_index,
+            default_concurrency=client.max_concurrency,
+            transient=client.retry.transient,
+            **options,
+        )
+        client.close_on_exit(harvest)
+        return harvest
+
+    async def entries(
+        self,
+        dag_id: str = "~",
+        dag_run_id: str = "~",
+        task_id: str = "~",
+        *,
+        keys: Sequence[str] | None = None,
+        map_index: int | None = None,
+    ) -> AsyncIterator[XComEntry]:
+        """List XCom entries with their ``dag_run_id`` filled in (``None`` where no run matches).
+
+        What ``list`` gives, one listing per key of ``keys``, plus the run id each entry belongs
+        to: v1 listings carry only the run's ``execution_date``, so the runs are listed too.
+        """
+        runs = RunIdMap(DAGRunResource(self._client), dag_id) if dag_run_id == "~" else None
+        try:
+            for key in [*keys] if keys else [None]:
+                listing = self.list(
+                    dag_id, dag_run_id, task_id, xcom_key=key, map_index=map_index, concurrent=True
+                )
+                async for entry in listing:
+                    if entry.dag_run_id is None:
+                        run_id: str | None = dag_run_id
+                        if runs is not None:
+                            try:
+                                run_id = await runs.resolve(entry)
+                            except RunNotFound:
+                                run_id = None
+                        entry = attrs.evolve(entry, dag_run_id=run_id)
+                    yield entry
+        finally:
+            if runs is not None:
+                await runs.close()
+
+    # -- what a harvest needs (harvest.XComSource) ------------------------------------------
+
+    def list_entries(
+        self, dag_id: str, dag_run_id: str, task_id: str, *, key: str | None, map_index: int | None
+    ) -> AsyncIterator[XComEntry]:
+        """One XCom listing for a harvest (see :class:`~airflow_async.harvest.XComSource`)."""
+        return self.list(dag_id, dag_run_id, task_id, xcom_key=key, map_index=map_index)
+
+    def run_ids(self, dag_id: str, stats: HarvestStats) -> RunIds | None:
+        """v1 entries carry no run id: a :class:`RunIdMap` over the DAG's runs finds it."""
+        return RunIdMap(DAGRunResource(self._client), dag_id, stats)
+
+    async def get_value(self, entry: XComEntry, *, deserialize: bool, stringify: bool) -> XCom:
+        """The value of a listed entry (its ``dag_run_id`` filled in)."""
+        if entry.dag_run_id is None:
+            raise RunNotFound(f"XCom entry {entry.natural_key} has no dag_run_id to fetch its value by")
+        return await self.get(
+            entry.dag_id,
+            entry.dag_run_id,
+            entry.task_id,
+            entry.key,
+            map_index=entry.map_index,
             deserialize=deserialize,
             stringify=stringify,
-            concurrency=concurrency,
-            abort_after=abort_after,
-            skip=skip,
-            requeue=requeue,
         )

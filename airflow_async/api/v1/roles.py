@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Unpack
 
-from ..errors import UsageError
-from ..models import Action, Role, structure
-from ..pagination import Paginator
-from ._base import UNSET, Resource, UnsetType, check_id, update_mask
+from ..._validate import UNSET, UnsetType, check_id, update_mask
+from ...errors import UsageError
+from ...models import Action, Role, structure
+from ...pagination import Paginator
+from .._base import PageOptions, Resource
 
 #: A permission as an ``(action, resource)`` pair, e.g. ``("can_read", "DAGs")``.
 Permission = tuple[str, str]
@@ -29,9 +30,7 @@ class RoleResource(Resource):
         self,
         *,
         order_by: str | None = None,
-        page_size: int = 100,
-        offset: int = 0,
-        max_items: int | None = None,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[Role]:
         """List roles with their permissions."""
         return self._paginate(
@@ -40,9 +39,7 @@ class RoleResource(Resource):
             Role,
             _role_key,
             params={"order_by": order_by},
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
+            paging=paging,
         )
 
     async def get(self, name: str) -> Role:
@@ -103,18 +100,14 @@ class RoleResource(Resource):
 class PermissionResource(Resource):
     """The permission endpoint (``/permissions``): the actions roles can be granted."""
 
-    def list(
-        self, *, page_size: int = 100, offset: int = 0, max_items: int | None = None
-    ) -> Paginator[Action]:
+    def list(self, **paging: Unpack[PageOptions]) -> Paginator[Action]:
         """List the permission actions (``can_read``, ``can_edit``...)."""
         return self._paginate(
             ("permissions",),
             "actions",
             Action,
             _action_key,
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
+            paging=paging,
         )
 
 

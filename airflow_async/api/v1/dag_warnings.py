@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from ..models import DagWarning
-from ..pagination import Paginator
-from ._base import Resource
+from typing import Unpack
+
+from ...models import DagWarning
+from ...pagination import Paginator
+from .._base import PageOptions, Resource
 
 
 def _warning_key(w: DagWarning) -> tuple[str, str]:
@@ -20,9 +22,7 @@ class DagWarningResource(Resource):
         dag_id: str | None = None,
         warning_type: str | None = None,
         order_by: str | None = None,
-        page_size: int = 100,
-        offset: int = 0,
-        max_items: int | None = None,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[DagWarning]:
         """List DAG warnings, optionally of one DAG or one type (e.g. ``"non-existent pool"``)."""
         return self._paginate(
@@ -31,7 +31,5 @@ class DagWarningResource(Resource):
             DagWarning,
             _warning_key,
             params={"dag_id": dag_id, "warning_type": warning_type, "order_by": order_by},
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
+            paging=paging,
         )

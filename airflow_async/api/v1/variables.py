@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
-from ..errors import NotFound, UsageError
-from ..models import Variable
-from ..pagination import Paginator
-from ._base import UNSET, Resource, UnsetType, check_id
+from ..._validate import UNSET, UnsetType, check_id
+from ...errors import NotFound, UsageError
+from ...models import Variable
+from ...pagination import Paginator
+from .._base import PageOptions, Resource
 
 
 def _var_key(v: Variable) -> str:
@@ -21,9 +22,7 @@ class VariableResource(Resource):
         self,
         *,
         order_by: str | None = None,
-        page_size: int = 100,
-        offset: int = 0,
-        max_items: int | None = None,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[Variable]:
         """List variables (values included)."""
         return self._paginate(
@@ -32,9 +31,7 @@ class VariableResource(Resource):
             Variable,
             _var_key,
             params={"order_by": order_by},
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
+            paging=paging,
         )
 
     async def get(self, key: str) -> Variable:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Unpack
 
-from ..errors import UsageError
-from ..models import Connection, ConnectionTest
-from ..pagination import Paginator
-from ._base import UNSET, Resource, UnsetType, check_id, given, update_mask
+from ..._validate import UNSET, UnsetType, check_id, given, update_mask
+from ...errors import UsageError
+from ...models import Connection, ConnectionTest
+from ...pagination import Paginator
+from .._base import PageOptions, Resource
 
 
 def _conn_key(c: Connection) -> str:
@@ -27,9 +28,7 @@ class ConnectionResource(Resource):
         self,
         *,
         order_by: str | None = None,
-        page_size: int = 100,
-        offset: int = 0,
-        max_items: int | None = None,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[Connection]:
         """List connections."""
         return self._paginate(
@@ -38,9 +37,7 @@ class ConnectionResource(Resource):
             Connection,
             _conn_key,
             params={"order_by": order_by},
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
+            paging=paging,
         )
 
     async def get(self, connection_id: str) -> Connection:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..models import HealthInfo, VersionInfo
-from ._base import Resource
+from ...models import HealthInfo, VersionInfo
+from .._base import Resource
 
 
 class MonitoringResource(Resource):

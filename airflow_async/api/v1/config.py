@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ..errors import DecodeError
-from ..models import Config
-from ._base import Resource, check_id
+from ..._validate import check_id
+from ...errors import DecodeError
+from ...models import Config
+from .._base import Resource
 
 
 class ConfigResource(Resource):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 
-from ..errors import UsageError
-from ..models import DagStats
-from ._base import Resource, check_strings
+from ..._validate import check_strings
+from ...errors import UsageError
+from ...models import DagStats
+from .._base import Resource
 
 
 class DagStatsResource(Resource):

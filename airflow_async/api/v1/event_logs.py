@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Unpack
 
-from ..models import EventLog
-from ..pagination import Paginator
-from ._base import Resource, check_int, check_limit, check_strings
+from ..._validate import check_int, check_limit, check_strings
+from ...models import EventLog
+from ...pagination import Paginator
+from .._base import PageOptions, Resource
 
 
 def _log_key(e: EventLog) -> int:
@@ -32,10 +34,7 @@ class EventLogResource(Resource):
         included_events: Sequence[str] | None = None,
         excluded_events: Sequence[str] | None = None,
         order_by: str | None = None,
-        page_size: int = 100,
-        offset: int = 0,
-        max_items: int | None = None,
-        concurrent: bool = False,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[EventLog]:
         """List event log entries; the filters combine with AND.
 
@@ -65,10 +64,7 @@ class EventLogResource(Resource):
                 "excluded_events": ",".join(excluded) if excluded else None,
                 "order_by": order_by,
             },
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
-            concurrent=concurrent,
+            paging=paging,
         )
 
     async def get(self, event_log_id: int) -> EventLog:

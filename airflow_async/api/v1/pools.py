@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
-from ..errors import UsageError
-from ..models import Pool
-from ..pagination import Paginator
-from ._base import UNSET, Resource, UnsetType, check_id, given, update_mask
+from ..._validate import UNSET, UnsetType, check_id, given, update_mask
+from ...errors import UsageError
+from ...models import Pool
+from ...pagination import Paginator
+from .._base import PageOptions, Resource
 
 
 def _pool_key(p: Pool) -> str:
@@ -21,9 +22,7 @@ class PoolResource(Resource):
         self,
         *,
         order_by: str | None = None,
-        page_size: int = 100,
-        offset: int = 0,
-        max_items: int | None = None,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[Pool]:
         """List pools."""
         return self._paginate(
@@ -32,9 +31,7 @@ class PoolResource(Resource):
             Pool,
             _pool_key,
             params={"order_by": order_by},
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
+            paging=paging,
         )
 
     async def get(self, name: str) -> Pool:

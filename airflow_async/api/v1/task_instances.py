@@ -5,10 +5,11 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
-from ..errors import UsageError
-from ..models import (
+from ..._validate import check_choice, check_id, check_int, check_limit, check_map_index, check_strings, iso
+from ...errors import UsageError
+from ...models import (
     TaskDependency,
     TaskInstance,
     TaskInstanceHistory,
@@ -16,18 +17,8 @@ from ..models import (
     TaskLog,
     structure,
 )
-from ..pagination import Paginator
-from ._base import (
-    Resource,
-    check_choice,
-    check_id,
-    check_int,
-    check_limit,
-    check_map_index,
-    check_strings,
-    iso,
-    mapped_segments,
-)
+from ...pagination import Paginator
+from .._base import PageOptions, Resource, mapped_segments
 from .dags import SETTABLE_TASK_STATES
 
 
@@ -66,11 +57,7 @@ class TaskInstanceResource(Resource):
         pool: Sequence[str] | None = None,
         queue: Sequence[str] | None = None,
         executor: Sequence[str] | None = None,
-        page_size: int = 100,
-        offset: int = 0,
-        max_items: int | None = None,
-        concurrent: bool = False,
-        dedupe: bool = True,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[TaskInstance]:
         """List task instances; ``~`` for ``dag_id`` and ``dag_run_id`` lists across them."""
         return self._paginate(
@@ -100,11 +87,7 @@ class TaskInstanceResource(Resource):
                 "queue": check_strings("queue", queue),
                 "executor": check_strings("executor", executor),
             },
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
-            concurrent=concurrent,
-            dedupe=dedupe,
+            paging=paging,
         )
 
     def list_mapped(
@@ -128,10 +111,7 @@ class TaskInstanceResource(Resource):
         duration_gte: float | None = None,
         duration_lte: float | None = None,
         order_by: str | None = None,
-        page_size: int = 100,
-        offset: int = 0,
-        max_items: int | None = None,
-        concurrent: bool = False,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[TaskInstance]:
         """List the mapped task instances (one per map index) of one task in one run."""
         return self._paginate(
@@ -156,10 +136,7 @@ class TaskInstanceResource(Resource):
                 "duration_lte": duration_lte,
                 "order_by": order_by,
             },
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
-            concurrent=concurrent,
+            paging=paging,
         )
 
     async def list_batch(
@@ -354,8 +331,7 @@ class TaskInstanceResource(Resource):
         *,
         map_index: int | None = None,
         order_by: str | None = None,
-        page_size: int = 100,
-        max_items: int | None = None,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[TaskInstanceHistory]:
         """List the tries of a task instance: earlier tries and the current one."""
         return self._paginate(
@@ -365,8 +341,7 @@ class TaskInstanceResource(Resource):
             TaskInstanceHistory,
             _try_key,
             params={"order_by": order_by},
-            page_size=page_size,
-            max_items=max_items,
+            paging=paging,
             # A cleared task instance not yet run again shares its try number with the archived
             # try: no natural key tells the two apart, and the listing is short anyway.
             dedupe=False,

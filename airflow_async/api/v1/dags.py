@@ -5,14 +5,15 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import attrs
 
-from ..errors import DecodeError, UsageError
-from ..models import DAG, DAGDetail, Task, TaskInstanceReference
-from ..pagination import Paginator
-from ._base import Resource, check_choice, check_id, check_strings, iso
+from ..._validate import check_choice, check_id, check_strings, iso
+from ...errors import DecodeError, UsageError
+from ...models import DAG, DAGDetail, Task, TaskInstanceReference
+from ...pagination import Paginator
+from .._base import PageOptions, Resource
 
 #: States ``set_task_instances_state`` and ``task_instances.set_state`` can set.
 SETTABLE_TASK_STATES = frozenset({"success", "failed", "skipped"})
@@ -33,10 +34,7 @@ class DAGResource(Resource):
         paused: bool | None = None,
         dag_id_pattern: str | None = None,
         order_by: str | None = None,
-        page_size: int = 100,
-        offset: int = 0,
-        max_items: int | None = None,
-        concurrent: bool = False,
+        **paging: Unpack[PageOptions],
     ) -> Paginator[DAG]:
         """List DAGs, optionally by tags, paused state or an id pattern (SQL ``LIKE``)."""
         return self._paginate(
@@ -51,10 +49,7 @@ class DAGResource(Resource):
                 "dag_id_pattern": dag_id_pattern,
                 "order_by": order_by,
             },
-            page_size=page_size,
-            offset=offset,
-            max_items=max_items,
-            concurrent=concurrent,
+            paging=paging,
         )
 
     async def get(self, dag_id: str) -> DAG:

@@ -1,0 +1,45 @@
+"""The REST API, one package per version, and the one table of resource groups.
+
+:class:`ResourceGroups` is the only list of the client's resource groups: each attribute is a
+:class:`~airflow_async.api._base.Group` naming the class that implements the group on each API
+version. :class:`~airflow_async.AirflowClient` inherits it, so ``client.dags`` is created on
+first use. The version packages (``airflow_async.api.v1``) hold the paths, parameters and
+bodies of their operations; what every version shares is in ``_base.py``.
+"""
+
+from . import v1
+from ._base import Group
+
+__all__ = ["ResourceGroups"]
+
+
+class ResourceGroups:
+    """The resource groups of a client, one per part of the API.
+
+    Attributes:
+        dags, dag_runs, task_instances, xcom, variables, pools, connections, monitoring,
+        datasets, event_logs, import_errors, config, plugins, providers, roles, permissions,
+        users, dag_stats, dag_warnings:
+            Together they cover every operation of the API (``airflow_async.OPERATIONS``
+            maps each operationId to its method).
+    """
+
+    dags = Group(v1.DAGResource)
+    dag_runs = Group(v1.DAGRunResource)
+    task_instances = Group(v1.TaskInstanceResource)
+    xcom = Group(v1.XComResource)
+    variables = Group(v1.VariableResource)
+    pools = Group(v1.PoolResource)
+    connections = Group(v1.ConnectionResource)
+    monitoring = Group(v1.MonitoringResource)
+    datasets = Group(v1.DatasetResource)
+    event_logs = Group(v1.EventLogResource)
+    import_errors = Group(v1.ImportErrorResource)
+    config = Group(v1.ConfigResource)
+    plugins = Group(v1.PluginResource)
+    providers = Group(v1.ProviderResource)
+    roles = Group(v1.RoleResource)
+    permissions = Group(v1.PermissionResource)
+    users = Group(v1.UserResource)
+    dag_stats = Group(v1.DagStatsResource)
+    dag_warnings = Group(v1.DagWarningResource)

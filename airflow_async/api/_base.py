@@ -1,0 +1,245 @@
+"""What every resource shares: a reference to the client and a few declarative verbs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar, overload
+
+from .._http import QueryValue
+from .._validate import check_map_index
+from ..errors import DecodeError, UsageError
+from ..models import structure
+from ..pagination import Paginator
+
+if TYPE_CHECKING:
+    from ..retry import RetryPolicy
+    from ..transport import Transport
+
+T = TypeVar("T")
+
+Segments = Sequence[str | int]
+
+
+class PageOptions(TypedDict, total=False):
+    """The paging keywords every list method takes, declared once (``**paging: Unpack[PageOptions]``).
+
+    Attributes:
+        page_size: The ``limit`` of each page request (the server may clamp it). Default 100.
+        offset: Skip this many items first. Default 0.
+        max_items: Stop after this many items. Default: all.
+        concurrent: Fetch the pages after the first concurrently, still yielding in order.
+            Default False.
+        dedupe: Yield each natural key once and re-scan when the listing changed while it was
+            paged; see :class:`~airflow_async.pagination.Paginator`. Default True, except
+            where a listing has no natural key to dedupe on.
+    """
+
+    page_size: int
+    offset: int
+    max_items: int | None
+    concurrent: bool
+    dedupe: bool
+
+
+#: The key (or the keys, first present wins) under which a collection lists its items.
+ItemsKey = str | tuple[str, ...]
+
+
+def mapped_segments(base: Sequence[str | int], map_index: int | None) -> list[str | int]:
+    """``base`` plus the map index segment of a mapped task instance (none for ``None`` or -1)."""
+    check_map_index(map_index)
+    segments = list(base)
+    if map_index is not None and map_index >= 0:
+        segments.append(map_index)
+    return segments
+
+
+class Closeable(Protocol):
+    """Something the client closes on exit if its user did not (a harvest)."""
+
+    async def aclose(self) -> None:
+        """Stop it and release what it holds."""
+
+
+class ClientCore(Protocol):
+    """What a resource needs of the client: the transport and a few settings.
+
+    :class:`~airflow_async.AirflowClient` is one; resources do not import the client.
+    """
+
+    @property
+    def transport(self) -> Transport:
+        """The open transport."""
+
+    @property
+    def max_concurrency(self) -> int:
+        """Requests in flight at most."""
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy."""
+
+    def close_on_exit(self, closeable: Closeable) -> None:
+        """Close ``closeable`` when the client closes, if it is still open then."""
+
+
+R = TypeVar("R", bound="Resource")
+
+
+class Group(Generic[R]):
+    """A resource group attribute of the client, created on first use and kept per client.
+
+    Declared once per group in :class:`~airflow_async.api.ResourceGroups`, with the class that
+    implements the group on each API version.
+    """
+
+    def __init__(self, v1: type[R]) -> None:
+        self._classes: dict[str, type[R]] = {"v1": v1}
+        self._name = ""
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Group[R]: ...
+
+    @overload
+    def __get__(self, obj: ClientCore, owner: type[Any]) -> R: ...
+
+    def __get__(self, obj: ClientCore | None, owner: type[Any]) -> Group[R] | R:
+        if obj is None:
+            return self
+        version: str = getattr(obj, "api_version", "v1")
+        cls = self._classes.get(version)
+        if cls is None:
+            have = ", ".join(sorted(self._classes))
+            raise UsageError(f"client.{self._name} is not part of API {version}; it exists in API {have}")
+        group = cls(obj)
+        obj.__dict__[self._name] = group  # later reads find the instance attribute first
+        return group
+
+
+class Resource:
+    """Base of the resource groups attached to :class:`~airflow_async.AirflowClient`."""
+
+    def __init__(self, client: ClientCore) -> None:
+        self._client = client
+
+    @property
+    def _t(self) -> Transport:
+        return self._client.transport
+
+    async def _call(
+        self,
+        method: str,
+        segments: Segments,
+        *,
+        params: Mapping[str, QueryValue] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        return await self._t.request(method, segments, params=params, json=json, idempotent=idempotent)
+
+    async def _one(
+        self,
+        method: str,
+        segments: Segments,
+        model: type[T],
+        *,
+        params: Mapping[str, QueryValue] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> T:
+        data = await self._call(method, segments, params=params, json=json, idempotent=idempotent)
+        return structure(data, model, source=lambda: (method, str(self._t.url(segments))))
+
+    async def _items(
+        self,
+        method: str,
+        segments: Segments,
+        items_key: ItemsKey,
+        model: type[T],
+        *,
+        params: Mapping[str, QueryValue] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> tuple[list[T], int | None]:
+        """One request to a collection endpoint: its items as models, and ``total_entries``.
+
+        For collections the server returns whole (no ``limit``/``offset``) and for read-only
+        POST listings that page by body fields.
+        """
+        data = await self._call(method, segments, params=params, json=json, idempotent=idempotent)
+
+        def source() -> tuple[str, str]:
+            return method, str(self._t.url(segments))
+
+        raw, total = unpack_collection(data, items_key, source)
+        return [structure(item, model, source=source) for item in raw], total
+
+    def _paginate(
+        self,
+        segments: Segments,
+        items_key: ItemsKey,
+        model: type[T],
+        key: Callable[[T], Hashable],
+        *,
+        params: Mapping[str, QueryValue] | None = None,
+        paging: PageOptions | None = None,
+        build: Callable[[Any], T] | None = None,
+        dedupe: bool = True,
+    ) -> Paginator[T]:
+        """A paginator over a GET collection endpoint whose items sit under ``items_key``.
+
+        ``paging`` is what the caller passed (see :class:`PageOptions`); ``dedupe`` is the
+        default where the caller did not choose.
+        """
+        base = dict(params or {})
+        options: PageOptions = paging or {}
+
+        # The transport is looked up per call: a paginator may be made before the client opens.
+        def source() -> tuple[str, str]:
+            return "GET", str(self._t.url(segments))
+
+        async def fetch(offset: int, limit: int) -> tuple[list[Any], int | None]:
+            data = await self._t.request("GET", segments, params={**base, "limit": limit, "offset": offset})
+            return unpack_collection(data, items_key, source)
+
+        def default_build(raw: Any) -> T:
+            return structure(raw, model, source=source)
+
+        return Paginator(
+            fetch,
+            build or default_build,
+            key,
+            page_size=options.get("page_size", 100),
+            start=options.get("offset", 0),
+            max_items=options.get("max_items"),
+            concurrent=options.get("concurrent", False),
+            prefetch=self._client.max_concurrency,
+            dedupe=options.get("dedupe", dedupe),
+        )
+
+
+def unpack_collection(
+    data: Any, items_key: ItemsKey, source: Callable[[], tuple[str, str]]
+) -> tuple[list[Any], int | None]:
+    """Split a collection envelope into its items and ``total_entries``.
+
+    ``items_key`` may name several keys: the first one present is used (the server and its
+    spec disagree on some, e.g. ``task_instances`` vs ``task_instances_history``).
+    """
+    keys = (items_key,) if isinstance(items_key, str) else items_key
+    found = next((k for k in keys if isinstance(data, Mapping) and k in data), keys[0])
+    if not isinstance(data, Mapping) or not isinstance(data.get(found), list):
+        method, url = source()
+        raise DecodeError(
+            f"expected a collection with a {' or '.join(map(repr, keys))} list",
+            status=200,
+            method=method,
+            url=url,
+            content_type="application/json",
+            snippet=repr(data)[:120],
+        )
+    total = data.get("total_entries")
+    return data[found], total if isinstance(total, int) else None
