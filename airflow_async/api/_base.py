@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar, overload
 
 from .._http import QueryValue
-from .._validate import check_map_index
+from .._validate import check_map_index, check_strings, iso
 from ..errors import DecodeError, UsageError
 from ..models import structure
 from ..pagination import Paginator
@@ -52,6 +53,58 @@ def mapped_segments(base: Sequence[str | int], map_index: int | None) -> list[st
     if map_index is not None and map_index >= 0:
         segments.append(map_index)
     return segments
+
+
+_PAGE_KEYS: frozenset[str] = PageOptions.__optional_keys__
+
+
+def split_options(
+    options: Mapping[str, Any], accepted: Any, where: str
+) -> tuple[dict[str, Any], PageOptions]:
+    """Split a list method's ``**options`` into its filters and its paging options.
+
+    ``accepted`` is the TypedDict the method unpacks; a keyword it does not declare (a typo
+    that Python would let through ``**``) is a :class:`~airflow_async.errors.UsageError`, not
+    a filter silently ignored.
+    """
+    known: frozenset[str] = accepted.__optional_keys__ | accepted.__required_keys__
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise UsageError(
+            f"{where} got unexpected keyword argument(s) {', '.join(unknown)}; "
+            f"it takes {', '.join(sorted(known))}"
+        )
+    filters = {k: v for k, v in options.items() if k not in _PAGE_KEYS}
+    paging: PageOptions = {k: v for k, v in options.items() if k in _PAGE_KEYS}  # type: ignore[assignment]
+    return filters, paging
+
+
+def filter_query(filters: Mapping[str, Any]) -> dict[str, QueryValue]:
+    """Filters as query parameters: lists repeat their key, datetimes go as ISO 8601."""
+    return {
+        name: check_strings(name, value) if _is_strings(value) else value
+        for name, value in filters.items()
+        if value is not None
+    }
+
+
+def filter_body(filters: Mapping[str, Any]) -> dict[str, Any]:
+    """Filters as the fields of a JSON body: lists as arrays, datetimes as ISO 8601 text."""
+    body: dict[str, Any] = {}
+    for name, value in filters.items():
+        if value is None:
+            continue
+        if _is_strings(value):
+            body[name] = list(check_strings(name, value) or [])
+        elif isinstance(value, datetime):
+            body[name] = iso(name, value)
+        else:
+            body[name] = value
+    return body
+
+
+def _is_strings(value: Any) -> bool:
+    return isinstance(value, str | Sequence) and not isinstance(value, bytes)
 
 
 class Closeable(Protocol):
@@ -196,6 +249,8 @@ class Resource:
         """
         base = dict(params or {})
         options: PageOptions = paging or {}
+        if options:
+            split_options(options, PageOptions, f"the listing of /{'/'.join(map(str, segments))}")
 
         # The transport is looked up per call: a paginator may be made before the client opens.
         def source() -> tuple[str, str]:

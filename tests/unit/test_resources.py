@@ -6,7 +6,7 @@ import inspect
 import json
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -245,3 +245,75 @@ async def test_bulk_state_change_needs_exactly_one_run(mocked: aioresponses) -> 
         with pytest.raises(UsageError, match=r"list of \(action, resource\) pairs"):
             await af.roles.create("r", "can_read")  # type: ignore[arg-type]
     assert mocked.requests == {}
+
+
+# -- filters: declared once, sent the same way everywhere ---------------------------------------
+
+WHEN = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def _queries(m: aioresponses, method: str = "GET") -> list[list[tuple[str, str]]]:
+    """The query of each request sent, as sorted (name, value) pairs."""
+    return sorted(sorted(u.query.items()) for (meth, u) in m.requests if meth == method)
+
+
+async def test_task_instance_filters_go_to_the_query_of_both_listings(mocked: aioresponses) -> None:
+    empty = {"task_instances": [], "total_entries": 0}
+    mocked.get(_any("/dags/~/dagRuns/~/taskInstances"), payload=empty)
+    mocked.get(_any("/dags/d/dagRuns/r/taskInstances/t/listMapped"), payload=empty)
+    filters: dict[str, Any] = {"state": ["failed", "retry"], "execution_date_gte": WHEN, "duration_gte": 1.5}
+    async with _client() as af:
+        await af.task_instances.list(**filters, page_size=10).all()
+        await af.task_instances.list_mapped("d", "r", "t", **filters, order_by="-map_index").all()
+    common = [
+        ("duration_gte", "1.5"),
+        ("execution_date_gte", "2024-01-02T03:04:05+00:00"),
+        ("limit", "PAGE"),
+        ("offset", "0"),
+        ("state", "failed"),
+        ("state", "retry"),
+    ]
+    plain = [(k, "10" if v == "PAGE" else v) for k, v in common]
+    mapped = sorted([*((k, "100" if v == "PAGE" else v) for k, v in common), ("order_by", "-map_index")])
+    assert _queries(mocked) == sorted([plain, mapped])
+
+
+async def test_task_instance_batch_filters_go_to_the_body(mocked: aioresponses) -> None:
+    url = f"{API}/dags/~/dagRuns/~/taskInstances/list"
+    mocked.post(url, payload={"task_instances": [], "total_entries": 0})
+    async with _client() as af:
+        await af.task_instances.list_batch(
+            dag_ids=["a"], state=["failed"], start_date_lte=WHEN, duration_lte=2.0, page_limit=5
+        )
+    assert _sent(mocked, "POST", url) == [
+        {
+            "page_offset": 0,
+            "page_limit": 5,
+            "dag_ids": ["a"],
+            "state": ["failed"],
+            "start_date_lte": "2024-01-02T03:04:05+00:00",
+            "duration_lte": 2.0,
+        }
+    ]
+
+
+async def test_a_keyword_a_listing_does_not_take_is_a_usage_error_not_a_silent_no_filter() -> None:
+    af = _client()
+    with pytest.raises(
+        UsageError, match=r"task_instances\.list got unexpected keyword argument\(s\) execution_date_gt;"
+    ):
+        af.task_instances.list(execution_date_gt=WHEN)  # type: ignore[call-arg]
+    with pytest.raises(
+        UsageError, match=r"dag_runs\.list got unexpected keyword argument\(s\) duration_gte;"
+    ):
+        af.dag_runs.list(duration_gte=1.0)  # type: ignore[call-arg]
+    with pytest.raises(UsageError, match=r"list_batch got unexpected keyword argument\(s\) updated_at_gte;"):
+        await af.task_instances.list_batch(updated_at_gte=WHEN)  # type: ignore[call-arg]
+    with pytest.raises(
+        UsageError, match=r"the listing of /pools got unexpected keyword argument\(s\) pagesize;"
+    ):
+        af.pools.list(pagesize=5)  # type: ignore[call-arg]
+    with pytest.raises(UsageError, match="takes a list of strings"):
+        af.task_instances.list(state="failed")  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="needs a timezone"):
+        await af.task_instances.list_batch(start_date_gte=datetime(2024, 1, 1))

@@ -14,7 +14,8 @@ from ..._validate import check_strings as _seq
 from ...errors import UsageError
 from ...models import DAGRun, DatasetEvent, TaskInstanceReference, structure
 from ...pagination import Paginator
-from .._base import PageOptions, Resource, unpack_collection
+from .._base import Resource, filter_query, split_options, unpack_collection
+from .filters import DAGRunListOptions
 
 #: States in which a DAG run has finished.
 FINISHED_STATES = frozenset({"success", "failed"})
@@ -30,43 +31,21 @@ class DAGRunResource(Resource):
     """The DAG run endpoints (``/dags/{dag_id}/dagRuns``)."""
 
     def list(
-        self,
-        dag_id: str = "~",
-        *,
-        execution_date_gte: datetime | None = None,
-        execution_date_lte: datetime | None = None,
-        start_date_gte: datetime | None = None,
-        start_date_lte: datetime | None = None,
-        end_date_gte: datetime | None = None,
-        end_date_lte: datetime | None = None,
-        updated_at_gte: datetime | None = None,
-        updated_at_lte: datetime | None = None,
-        state: Sequence[str] | None = None,
-        order_by: str | None = None,
-        **paging: Unpack[PageOptions],
+        self, dag_id: str = "~", *, order_by: str | None = None, **options: Unpack[DAGRunListOptions]
     ) -> Paginator[DAGRun]:
         """List DAG runs of one DAG, or of all DAGs with ``dag_id="~"``.
 
-        The date filters take timezone-aware datetimes; ``state`` repeats
-        (``["running", "queued"]``).
+        Takes the filters of :class:`~airflow_async.api.v1.filters.DAGRunFilters` (the date
+        ranges take timezone-aware datetimes; ``state`` repeats: ``["running", "queued"]``),
+        ``order_by``, and the paging options of :class:`~airflow_async.api._base.PageOptions`.
         """
+        filters, paging = split_options(options, DAGRunListOptions, "dag_runs.list")
         return self._paginate(
             ("dags", check_id("dag_id", dag_id, wildcard=True), "dagRuns"),
             "dag_runs",
             DAGRun,
             _run_key,
-            params={
-                "execution_date_gte": execution_date_gte,
-                "execution_date_lte": execution_date_lte,
-                "start_date_gte": start_date_gte,
-                "start_date_lte": start_date_lte,
-                "end_date_gte": end_date_gte,
-                "end_date_lte": end_date_lte,
-                "updated_at_gte": updated_at_gte,
-                "updated_at_lte": updated_at_lte,
-                "state": _seq("state", state),
-                "order_by": order_by,
-            },
+            params={**filter_query(filters), "order_by": order_by},
             paging=paging,
         )
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Any, Unpack
+from typing import Unpack
 
-from ..._validate import check_choice, check_id, check_int, check_limit, check_map_index, check_strings, iso
+from ..._validate import check_choice, check_id, check_int, check_limit, check_map_index
 from ...errors import UsageError
 from ...models import (
     TaskDependency,
@@ -18,8 +16,9 @@ from ...models import (
     structure,
 )
 from ...pagination import Paginator
-from .._base import PageOptions, Resource, mapped_segments
+from .._base import PageOptions, Resource, filter_body, filter_query, mapped_segments, split_options
 from .dags import SETTABLE_TASK_STATES
+from .filters import TaskInstanceBatchFilters, TaskInstanceListOptions
 
 
 def _ti_key(t: TaskInstance) -> tuple[str, str, str, int]:
@@ -39,27 +38,15 @@ class TaskInstanceResource(Resource):
     """
 
     def list(
-        self,
-        dag_id: str = "~",
-        dag_run_id: str = "~",
-        *,
-        execution_date_gte: datetime | None = None,
-        execution_date_lte: datetime | None = None,
-        start_date_gte: datetime | None = None,
-        start_date_lte: datetime | None = None,
-        end_date_gte: datetime | None = None,
-        end_date_lte: datetime | None = None,
-        updated_at_gte: datetime | None = None,
-        updated_at_lte: datetime | None = None,
-        duration_gte: float | None = None,
-        duration_lte: float | None = None,
-        state: Sequence[str] | None = None,
-        pool: Sequence[str] | None = None,
-        queue: Sequence[str] | None = None,
-        executor: Sequence[str] | None = None,
-        **paging: Unpack[PageOptions],
+        self, dag_id: str = "~", dag_run_id: str = "~", **options: Unpack[TaskInstanceListOptions]
     ) -> Paginator[TaskInstance]:
-        """List task instances; ``~`` for ``dag_id`` and ``dag_run_id`` lists across them."""
+        """List task instances; ``~`` for ``dag_id`` and ``dag_run_id`` lists across them.
+
+        Takes the filters of :class:`~airflow_async.api.v1.filters.TaskInstanceFilters`
+        (``state=["failed"]``, ``execution_date_gte=...``, ``pool``, ``duration_gte``...) and
+        the paging options of :class:`~airflow_async.api._base.PageOptions`.
+        """
+        filters, paging = split_options(options, TaskInstanceListOptions, "task_instances.list")
         return self._paginate(
             (
                 "dags",
@@ -71,22 +58,7 @@ class TaskInstanceResource(Resource):
             "task_instances",
             TaskInstance,
             _ti_key,
-            params={
-                "execution_date_gte": execution_date_gte,
-                "execution_date_lte": execution_date_lte,
-                "start_date_gte": start_date_gte,
-                "start_date_lte": start_date_lte,
-                "end_date_gte": end_date_gte,
-                "end_date_lte": end_date_lte,
-                "updated_at_gte": updated_at_gte,
-                "updated_at_lte": updated_at_lte,
-                "duration_gte": duration_gte,
-                "duration_lte": duration_lte,
-                "state": check_strings("state", state),
-                "pool": check_strings("pool", pool),
-                "queue": check_strings("queue", queue),
-                "executor": check_strings("executor", executor),
-            },
+            params=filter_query(filters),
             paging=paging,
         )
 
@@ -96,103 +68,37 @@ class TaskInstanceResource(Resource):
         dag_run_id: str,
         task_id: str,
         *,
-        state: Sequence[str] | None = None,
-        pool: Sequence[str] | None = None,
-        queue: Sequence[str] | None = None,
-        executor: Sequence[str] | None = None,
-        execution_date_gte: datetime | None = None,
-        execution_date_lte: datetime | None = None,
-        start_date_gte: datetime | None = None,
-        start_date_lte: datetime | None = None,
-        end_date_gte: datetime | None = None,
-        end_date_lte: datetime | None = None,
-        updated_at_gte: datetime | None = None,
-        updated_at_lte: datetime | None = None,
-        duration_gte: float | None = None,
-        duration_lte: float | None = None,
         order_by: str | None = None,
-        **paging: Unpack[PageOptions],
+        **options: Unpack[TaskInstanceListOptions],
     ) -> Paginator[TaskInstance]:
-        """List the mapped task instances (one per map index) of one task in one run."""
+        """List the mapped task instances (one per map index) of one task in one run.
+
+        Takes the same filters and paging options as :meth:`list`, and ``order_by``.
+        """
+        filters, paging = split_options(options, TaskInstanceListOptions, "task_instances.list_mapped")
         return self._paginate(
             (*_ti(dag_id, dag_run_id, task_id), "listMapped"),
             "task_instances",
             TaskInstance,
             _ti_key,
-            params={
-                "state": check_strings("state", state),
-                "pool": check_strings("pool", pool),
-                "queue": check_strings("queue", queue),
-                "executor": check_strings("executor", executor),
-                "execution_date_gte": execution_date_gte,
-                "execution_date_lte": execution_date_lte,
-                "start_date_gte": start_date_gte,
-                "start_date_lte": start_date_lte,
-                "end_date_gte": end_date_gte,
-                "end_date_lte": end_date_lte,
-                "updated_at_gte": updated_at_gte,
-                "updated_at_lte": updated_at_lte,
-                "duration_gte": duration_gte,
-                "duration_lte": duration_lte,
-                "order_by": order_by,
-            },
+            params={**filter_query(filters), "order_by": order_by},
             paging=paging,
         )
 
     async def list_batch(
-        self,
-        *,
-        dag_ids: Sequence[str] | None = None,
-        dag_run_ids: Sequence[str] | None = None,
-        task_ids: Sequence[str] | None = None,
-        state: Sequence[str] | None = None,
-        pool: Sequence[str] | None = None,
-        queue: Sequence[str] | None = None,
-        executor: Sequence[str] | None = None,
-        execution_date_gte: datetime | None = None,
-        execution_date_lte: datetime | None = None,
-        start_date_gte: datetime | None = None,
-        start_date_lte: datetime | None = None,
-        end_date_gte: datetime | None = None,
-        end_date_lte: datetime | None = None,
-        duration_gte: float | None = None,
-        duration_lte: float | None = None,
-        page_offset: int = 0,
-        page_limit: int = 100,
+        self, *, page_offset: int = 0, page_limit: int = 100, **filters: Unpack[TaskInstanceBatchFilters]
     ) -> tuple[builtins.list[TaskInstance], int | None]:
         """One page of ``POST /dags/~/dagRuns/~/taskInstances/list``: a read-only listing, so it is retried.
 
-        Filters combine with AND; each list matches any of its values. Returns the task
-        instances and ``total_entries``.
+        Takes the filters of :class:`~airflow_async.api.v1.filters.TaskInstanceBatchFilters`
+        (``dag_ids``, ``dag_run_ids``, ``task_ids`` and those of :meth:`list` but
+        ``updated_at``). Filters combine with AND; each list matches any of its values.
+        Returns the task instances and ``total_entries``.
         """
         check_limit("page_offset", page_offset)
         check_limit("page_limit", page_limit, minimum=1)
-        body: dict[str, Any] = {"page_offset": page_offset, "page_limit": page_limit}
-        for name, values in (
-            ("dag_ids", dag_ids),
-            ("dag_run_ids", dag_run_ids),
-            ("task_ids", task_ids),
-            ("state", state),
-            ("pool", pool),
-            ("queue", queue),
-            ("executor", executor),
-        ):
-            if values is not None:
-                body[name] = builtins.list(check_strings(name, values) or [])
-        for name, when in (
-            ("execution_date_gte", execution_date_gte),
-            ("execution_date_lte", execution_date_lte),
-            ("start_date_gte", start_date_gte),
-            ("start_date_lte", start_date_lte),
-            ("end_date_gte", end_date_gte),
-            ("end_date_lte", end_date_lte),
-        ):
-            if when is not None:
-                body[name] = iso(name, when)
-        if duration_gte is not None:
-            body["duration_gte"] = duration_gte
-        if duration_lte is not None:
-            body["duration_lte"] = duration_lte
+        split_options(filters, TaskInstanceBatchFilters, "task_instances.list_batch")
+        body = {"page_offset": page_offset, "page_limit": page_limit, **filter_body(filters)}
         return await self._items(
             "POST",
             ("dags", "~", "dagRuns", "~", "taskInstances", "list"),
