@@ -1,0 +1,82 @@
+"""The cattrs converter that builds every model, and the page envelope of listings.
+
+Nothing here knows an API version or a wire model: :func:`structure` builds any
+attrs class from decoded JSON, ignoring keys the class does not declare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import attrs
+import cattrs
+
+from ..errors import DecodeError
+
+__all__ = ["Page", "converter", "parse_datetime", "structure"]
+
+T = TypeVar("T")
+
+
+def parse_datetime(value: Any) -> datetime:
+    """Parse an ISO 8601 timestamp from the API into an aware ``datetime`` (UTC if naive)."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+    else:
+        raise TypeError(f"expected an ISO 8601 string, got {type(value).__name__}")
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+@attrs.frozen(kw_only=True)
+class Page(Generic[T]):
+    """One page of a listing: its items, and the total the server reported."""
+
+    items: list[T]
+    total_entries: int | None
+    offset: int
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=False)
+    conv.register_structure_hook(datetime, lambda v, _: parse_datetime(v))
+    conv.register_unstructure_hook(datetime, lambda v: v.isoformat())
+    conv.register_structure_hook(Any, lambda v, _: v)
+    return conv
+
+
+#: The converter used for every model.
+converter = _make_converter()
+
+
+def structure(data: Any, model: type[T], *, source: Callable[[], tuple[str, str]] | None = None) -> T:
+    """Build ``model`` from decoded JSON; raise :class:`DecodeError` if it does not fit.
+
+    ``source`` returns the ``(method, url)`` of the request the data came from; it is
+    called only to word an error, so building the URL costs nothing on success.
+    """
+    try:
+        if not isinstance(data, Mapping):
+            raise TypeError("expected a JSON object")
+        return converter.structure(data, model)
+    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
+        if isinstance(exc, cattrs.BaseValidationError):
+            detail = "; ".join(cattrs.transform_error(exc))
+        else:
+            detail = str(exc)
+        method, url = source() if source is not None else ("", "")
+        raise _shape_error(data, model, method, url, detail) from None
+
+
+def _shape_error(data: Any, model: type[Any], method: str, url: str, reason: str) -> DecodeError:
+    return DecodeError(
+        f"the response does not match {model.__name__}: {reason}",
+        status=200,
+        method=method,
+        url=url,
+        content_type="application/json",
+        snippet=repr(data)[:120],
+    )
