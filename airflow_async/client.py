@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import weakref
-from types import TracebackType
 from typing import Final
 
 import aiohttp
 from yarl import URL
 
+from ._closing import AsyncClosing
 from ._http import normalize_base_url
 from .api import ResourceGroups
 from .api._base import Closeable
@@ -29,7 +29,7 @@ DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
 
 
-class AirflowClient(ResourceGroups):
+class AirflowClient(ResourceGroups, AsyncClosing):
     """An asyncio client for one Airflow server's REST API.
 
     Use it as an async context manager::
@@ -147,14 +147,6 @@ class AirflowClient(ResourceGroups):
         )
         self._transport.stats = self._stats
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close harvests still running, then the client's own session (a borrowed one stays open)."""

@@ -138,6 +138,18 @@ class DecodeError(AirflowError):
             f"body starts {snippet!r})"
         )
 
+    @classmethod
+    def unexpected_json(cls, reason: str, data: Any, *, method: str, url: URL | str) -> DecodeError:
+        """A 200 answer whose JSON is not the shape the API promises (quoting its start)."""
+        return cls(
+            reason,
+            status=200,
+            method=method,
+            url=url,
+            content_type="application/json",
+            snippet=repr(data)[:120],
+        )
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (
             _rebuild_decode_error,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
-from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 
+from ._closing import AsyncClosing
 from .errors import UsageError
 
 __all__ = ["FanOut", "bounded_map", "read_ahead"]
@@ -24,7 +24,7 @@ _DONE: Any = object()
 _RESULT, _ERROR, _END = 0, 1, 2
 
 
-class FanOut(Generic[T, R], AsyncIterator[R]):
+class FanOut(AsyncClosing, Generic[T, R], AsyncIterator[R]):
     """The running map returned by :func:`bounded_map`.
 
     ``limit`` worker tasks each take the next input, await ``func`` on it, and
@@ -157,17 +157,6 @@ class FanOut(Generic[T, R], AsyncIterator[R]):
             await asyncio.gather(*self._workers, return_exceptions=True)
         if self._async_source is not None and hasattr(self._async_source, "aclose"):
             await self._async_source.aclose()
-
-    async def __aenter__(self) -> FanOut[T, R]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 def bounded_map(

@@ -27,11 +27,11 @@ import collections
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from types import TracebackType
 from typing import Protocol, TypedDict, Unpack
 
 import attrs
 
+from ._closing import AsyncClosing
 from ._validate import check_id, check_map_index
 from .errors import (
     AirflowError,
@@ -160,7 +160,7 @@ class HarvestOptions(TypedDict, total=False):
     requeue: Requeue | None
 
 
-class Harvest(AsyncIterator[HarvestResult]):
+class Harvest(AsyncClosing, AsyncIterator[HarvestResult]):
     """A running harvest; made by ``client.xcom.harvest(...)``.
 
     Iterate it to receive a :class:`HarvestResult` per listed entry, in the order
@@ -408,17 +408,6 @@ class Harvest(AsyncIterator[HarvestResult]):
     async def aclose(self) -> None:
         """Stop the harvest and cancel the requests in flight."""
         await self._finish()
-
-    async def __aenter__(self) -> Harvest:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def collect(self) -> list[HarvestResult]:
         """Run the whole harvest and return every result (holds them all in memory)."""

@@ -28,8 +28,9 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from ._closing import AsyncClosing
 from .errors import UsageError
-from .models import Page
+from .models._convert import Page
 
 __all__ = ["FetchPage", "Paginator"]
 
@@ -76,7 +77,7 @@ class _Plan:
             self.total = total
 
 
-class Paginator(Generic[T], AsyncIterator[T]):
+class Paginator(AsyncClosing, Generic[T], AsyncIterator[T]):
     """Iterate a listing: ``async for item in paginator``, ``.pages()``, or ``await .all()``.
 
     Args:
@@ -160,19 +161,6 @@ class Paginator(Generic[T], AsyncIterator[T]):
         if self._iter is None:
             self._iter = self._items()
         return await anext(self._iter)
-
-    async def __aenter__(self) -> Paginator[T]:
-        """Enter ``async with``: the paginator itself, to iterate; :meth:`aclose` runs on exit.
-
-        ``async with client.dag_runs.list(concurrent=True) as runs: async for run in runs: ...``
-        may ``break`` (or raise) at any point: leaving the block cancels the page fetches still
-        in flight and waits for them, so none is left running and no new one starts.
-        """
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        """Leave ``async with``: :meth:`aclose`."""
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Stop the iteration and cancel page fetches in flight, waiting until they have ended.

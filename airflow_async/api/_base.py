@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar, ov
 from .._http import QueryValue
 from .._validate import check_map_index, check_strings, iso
 from ..errors import DecodeError, UsageError
-from ..models import structure
+from ..models._convert import structure
 from ..pagination import Paginator
 
 if TYPE_CHECKING:
@@ -288,13 +288,8 @@ def unpack_collection(
     found = next((k for k in keys if isinstance(data, Mapping) and k in data), keys[0])
     if not isinstance(data, Mapping) or not isinstance(data.get(found), list):
         method, url = source()
-        raise DecodeError(
-            f"expected a collection with a {' or '.join(map(repr, keys))} list",
-            status=200,
-            method=method,
-            url=url,
-            content_type="application/json",
-            snippet=repr(data)[:120],
+        raise DecodeError.unexpected_json(
+            f"expected a collection with a {' or '.join(map(repr, keys))} list", data, method=method, url=url
         )
     total = data.get("total_entries")
     return data[found], total if isinstance(total, int) else None

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 import attrs
 
-from ..models import converter
+from ..models._convert import converter
 
 __all__ = [
     "Progress",

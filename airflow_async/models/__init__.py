@@ -41,7 +41,10 @@ Every name is importable from here (``from airflow_async.models import DAGRun``)
 
 from __future__ import annotations
 
-from ._convert import Page, converter, parse_datetime, structure
+from ._convert import Page
+from ._convert import converter as converter
+from ._convert import parse_datetime as parse_datetime
+from ._convert import structure as structure
 from .admin import (
     Config,
     ConfigOption,
@@ -115,7 +118,7 @@ __all__ = [
     "VersionInfo",
     "XCom",
     "XComEntry",
-    "converter",
-    "parse_datetime",
-    "structure",
 ]
+# converter, parse_datetime and structure stay importable from here (the resources build models
+# with them), but they are machinery, not models: ``from airflow_async.models import *`` and the
+# package root leave them out.

@@ -72,11 +72,6 @@ def structure(data: Any, model: type[T], *, source: Callable[[], tuple[str, str]
 
 
 def _shape_error(data: Any, model: type[Any], method: str, url: str, reason: str) -> DecodeError:
-    return DecodeError(
-        f"the response does not match {model.__name__}: {reason}",
-        status=200,
-        method=method,
-        url=url,
-        content_type="application/json",
-        snippet=repr(data)[:120],
+    return DecodeError.unexpected_json(
+        f"the response does not match {model.__name__}: {reason}", data, method=method, url=url
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Unpack
+from typing import Any, TypedDict, Unpack
 
 from ..._validate import UNSET, UnsetType, check_id, given, update_mask
 from ...errors import UsageError
 from ...models import Connection, ConnectionTest
 from ...pagination import Paginator
-from .._base import PageOptions, Resource
+from .._base import PageOptions, Resource, split_options
 
 
 def _conn_key(c: Connection) -> str:
@@ -19,6 +19,24 @@ def _conn_key(c: Connection) -> str:
 
 #: ``extra`` as a JSON string, or a mapping the client encodes.
 Extra = str | Mapping[str, Any] | None
+
+
+class ConnectionFields(TypedDict, total=False):
+    """The optional fields of a connection, for ``create`` and ``test``.
+
+    Attributes:
+        description: What it is for.
+        host, login, schema, port, password: Where and how to connect.
+        extra: A JSON string, or a mapping the client encodes as JSON.
+    """
+
+    description: str | None
+    host: str | None
+    login: str | None
+    schema: str | None
+    port: int | None
+    password: str | None
+    extra: Extra
 
 
 class ConnectionResource(Resource):
@@ -48,34 +66,18 @@ class ConnectionResource(Resource):
         self,
         connection_id: str,
         conn_type: str,
-        *,
-        description: str | None = None,
-        host: str | None = None,
-        login: str | None = None,
-        schema: str | None = None,
-        port: int | None = None,
-        password: str | None = None,
-        extra: Extra = None,
+        **fields: Unpack[ConnectionFields],
     ) -> Connection:
         """Create a connection (``POST``; not retried once it may have reached the server).
 
-        ``extra`` is a JSON string or a mapping (encoded as JSON).
+        Takes the fields of :class:`ConnectionFields` (``host``, ``login``, ``password``,
+        ``port``, ``extra`` as a JSON string or a mapping...).
 
         Raises:
             Conflict: A connection with this id exists.
             BadRequest: The id has characters the server refuses, or a field is invalid.
         """
-        body = _body(
-            connection_id=check_id("connection_id", connection_id),
-            conn_type=check_id("conn_type", conn_type),
-            description=description,
-            host=host,
-            login=login,
-            schema=schema,
-            port=port,
-            password=password,
-            extra=extra,
-        )
+        body = _settings(connection_id, conn_type, fields, "connections.create")
         return await self._one("POST", ("connections",), Connection, json=body)
 
     async def update(
@@ -128,32 +130,27 @@ class ConnectionResource(Resource):
         conn_type: str,
         *,
         connection_id: str = "airflow_async_test",
-        description: str | None = None,
-        host: str | None = None,
-        login: str | None = None,
-        schema: str | None = None,
-        port: int | None = None,
-        password: str | None = None,
-        extra: Extra = None,
+        **fields: Unpack[ConnectionFields],
     ) -> ConnectionTest:
         """Test connection settings with their hook, without saving them.
+
+        Takes the fields of :class:`ConnectionFields`, like :meth:`create`.
 
         Raises:
             Forbidden: Testing connections is disabled (``[core] test_connection``, the default).
         """
-        body = _body(
-            connection_id=check_id("connection_id", connection_id),
-            conn_type=check_id("conn_type", conn_type),
-            description=description,
-            host=host,
-            login=login,
-            schema=schema,
-            port=port,
-            password=password,
-            extra=extra,
-        )
+        body = _settings(connection_id, conn_type, fields, "connections.test")
         # Nothing is stored: repeating the test is harmless.
         return await self._one("POST", ("connections", "test"), ConnectionTest, json=body, idempotent=True)
+
+
+def _settings(connection_id: str, conn_type: str, fields: ConnectionFields, where: str) -> dict[str, Any]:
+    split_options(fields, ConnectionFields, where)
+    return _body(
+        connection_id=check_id("connection_id", connection_id),
+        conn_type=check_id("conn_type", conn_type),
+        **fields,
+    )
 
 
 def _body(*, keep_none: bool = False, **fields: Any) -> dict[str, Any]:

@@ -9,12 +9,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal, Unpack, overload
 
-from ..._validate import check_choice, check_id, check_limit
+from ..._validate import check_bool, check_choice, check_id, check_limit, check_text, iso
 from ..._validate import check_strings as _seq
-from ...errors import UsageError
-from ...models import DAGRun, DatasetEvent, TaskInstanceReference, structure
+from ...models import DAGRun, TaskInstanceReference
+from ...models._convert import structure
+from ...models.v1 import DatasetEvent
 from ...pagination import Paginator
 from .._base import Resource, filter_query, split_options, unpack_collection
+from . import paths
 from .filters import DAGRunListOptions
 
 #: States in which a DAG run has finished.
@@ -41,7 +43,7 @@ class DAGRunResource(Resource):
         """
         filters, paging = split_options(options, DAGRunListOptions, "dag_runs.list")
         return self._paginate(
-            ("dags", check_id("dag_id", dag_id, wildcard=True), "dagRuns"),
+            (*paths.dag(dag_id, wildcard=True), "dagRuns"),
             "dag_runs",
             DAGRun,
             _run_key,
@@ -82,9 +84,7 @@ class DAGRunResource(Resource):
 
     async def get(self, dag_id: str, dag_run_id: str) -> DAGRun:
         """Get one DAG run."""
-        return await self._one(
-            "GET", ("dags", check_id("dag_id", dag_id), "dagRuns", check_id("dag_run_id", dag_run_id)), DAGRun
-        )
+        return await self._one("GET", paths.dag_run(dag_id, dag_run_id), DAGRun)
 
     async def trigger(
         self,
@@ -104,18 +104,14 @@ class DAGRunResource(Resource):
         if dag_run_id is not None:
             body["dag_run_id"] = check_id("dag_run_id", dag_run_id)
         if logical_date is not None:
-            if logical_date.tzinfo is None:
-                raise UsageError("logical_date needs a timezone, e.g. datetime(..., tzinfo=timezone.utc)")
-            body["logical_date"] = logical_date.isoformat()
+            body["logical_date"] = iso("logical_date", logical_date)
         if note is not None:
             body["note"] = note
-        return await self._one("POST", ("dags", check_id("dag_id", dag_id), "dagRuns"), DAGRun, json=body)
+        return await self._one("POST", (*paths.dag(dag_id), "dagRuns"), DAGRun, json=body)
 
     async def delete(self, dag_id: str, dag_run_id: str) -> None:
         """Delete a DAG run."""
-        await self._call(
-            "DELETE", ("dags", check_id("dag_id", dag_id), "dagRuns", check_id("dag_run_id", dag_run_id))
-        )
+        await self._call("DELETE", paths.dag_run(dag_id, dag_run_id))
 
     async def set_state(self, dag_id: str, dag_run_id: str, state: str) -> DAGRun:
         """Set a DAG run's state: ``"success"``, ``"failed"`` or ``"queued"``.
@@ -125,7 +121,7 @@ class DAGRunResource(Resource):
         """
         return await self._one(
             "PATCH",
-            self._run(dag_id, dag_run_id),
+            paths.dag_run(dag_id, dag_run_id),
             DAGRun,
             json={"state": check_choice("state", state, SETTABLE_RUN_STATES)},
             idempotent=True,  # setting a state to a value
@@ -151,9 +147,8 @@ class DAGRunResource(Resource):
                 would be cleared; ``False`` clears them and returns the run. (The spec says the
                 server defaults to a dry run; the 2.11 server defaults to clearing.)
         """
-        if not isinstance(dry_run, bool):
-            raise UsageError(f"dry_run must be True or False, got {dry_run!r}")
-        segments = (*self._run(dag_id, dag_run_id), "clear")
+        check_bool("dry_run", dry_run)
+        segments = (*paths.dag_run(dag_id, dag_run_id), "clear")
         if dry_run:
             # The 2.11 server answers a dry run with task instance references (its spec says
             # full task instances); the references are what both carry.
@@ -170,22 +165,23 @@ class DAGRunResource(Resource):
 
     async def set_note(self, dag_id: str, dag_run_id: str, note: str) -> DAGRun:
         """Set the note of a DAG run (replacing any note it had)."""
-        if not isinstance(note, str):
-            raise UsageError(f"note must be a string, got {type(note).__name__}")
         return await self._one(
-            "PATCH", (*self._run(dag_id, dag_run_id), "setNote"), DAGRun, json={"note": note}, idempotent=True
+            "PATCH",
+            (*paths.dag_run(dag_id, dag_run_id), "setNote"),
+            DAGRun,
+            json={"note": check_text("note", note)},
+            idempotent=True,
         )
 
     async def upstream_dataset_events(self, dag_id: str, dag_run_id: str) -> builtins.list[DatasetEvent]:
         """The dataset events that triggered a dataset-triggered DAG run (empty for other runs)."""
         items, _ = await self._items(
-            "GET", (*self._run(dag_id, dag_run_id), "upstreamDatasetEvents"), "dataset_events", DatasetEvent
+            "GET",
+            (*paths.dag_run(dag_id, dag_run_id), "upstreamDatasetEvents"),
+            "dataset_events",
+            DatasetEvent,
         )
         return items
-
-    @staticmethod
-    def _run(dag_id: str, dag_run_id: str) -> tuple[str, ...]:
-        return ("dags", check_id("dag_id", dag_id), "dagRuns", check_id("dag_run_id", dag_run_id))
 
     async def wait(
         self,

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Unpack
+from typing import Any, TypedDict, Unpack
 
 import attrs
 
-from ..._validate import check_choice, check_id, check_strings, iso
+from ..._validate import check_bool, check_choice, check_id, check_strings, iso
 from ...errors import DecodeError, UsageError
 from ...models import DAG, DAGDetail, Task, TaskInstanceReference
 from ...pagination import Paginator
-from .._base import PageOptions, Resource
+from .._base import PageOptions, Resource, split_options
+from . import paths
 
 #: States ``set_task_instances_state`` and ``task_instances.set_state`` can set.
 SETTABLE_TASK_STATES = frozenset({"success", "failed", "skipped"})
@@ -21,6 +22,24 @@ SETTABLE_TASK_STATES = frozenset({"success", "failed", "skipped"})
 
 def _dag_key(d: DAG) -> str:
     return d.dag_id
+
+
+class RelatedTasks(TypedDict, total=False):
+    """Which relatives of the chosen task instances a clear or a state change also touches.
+
+    Each is False unless given.
+
+    Attributes:
+        include_upstream: Also the upstream tasks.
+        include_downstream: Also the downstream tasks.
+        include_future: Also later runs.
+        include_past: Also earlier runs.
+    """
+
+    include_upstream: bool
+    include_downstream: bool
+    include_future: bool
+    include_past: bool
 
 
 class DAGResource(Resource):
@@ -54,22 +73,21 @@ class DAGResource(Resource):
 
     async def get(self, dag_id: str) -> DAG:
         """Get one DAG."""
-        return await self._one("GET", ("dags", check_id("dag_id", dag_id)), DAG)
+        return await self._one("GET", paths.dag(dag_id), DAG)
 
     async def details(self, dag_id: str) -> DAGDetail:
         """Get one DAG with its details (timezone, params, start date, doc...)."""
-        return await self._one("GET", ("dags", check_id("dag_id", dag_id), "details"), DAGDetail)
+        return await self._one("GET", (*paths.dag(dag_id), "details"), DAGDetail)
 
     async def update(self, dag_id: str, *, is_paused: bool) -> DAG:
         """Update a DAG: ``is_paused`` is the only field the v1 API lets a client change.
 
         Setting a flag to a value is safe to repeat, so this PATCH is retried.
         """
-        if not isinstance(is_paused, bool):
-            raise UsageError(f"is_paused must be True or False, got {is_paused!r}")
+        check_bool("is_paused", is_paused)
         return await self._one(
             "PATCH",
-            ("dags", check_id("dag_id", dag_id)),
+            paths.dag(dag_id),
             DAG,
             params={"update_mask": "is_paused"},
             json={"is_paused": is_paused},
@@ -112,8 +130,7 @@ class DAGResource(Resource):
         Returns:
             The DAGs updated (with their new ``is_paused``) and the number of DAGs matching.
         """
-        if not isinstance(is_paused, bool):
-            raise UsageError(f"is_paused must be True or False, got {is_paused!r}")
+        check_bool("is_paused", is_paused)
         return await self._items(
             "PATCH",
             ("dags",),
@@ -140,20 +157,18 @@ class DAGResource(Resource):
             NotFound: No such DAG.
             Conflict: Task instances of the DAG are running.
         """
-        await self._call("DELETE", ("dags", check_id("dag_id", dag_id)))
+        await self._call("DELETE", paths.dag(dag_id))
 
     async def tasks(self, dag_id: str, *, order_by: str | None = None) -> builtins.list[Task]:
         """The tasks of a DAG (the whole list, the endpoint does not page)."""
         items, _ = await self._items(
-            "GET", ("dags", check_id("dag_id", dag_id), "tasks"), "tasks", Task, params={"order_by": order_by}
+            "GET", (*paths.dag(dag_id), "tasks"), "tasks", Task, params={"order_by": order_by}
         )
         return items
 
     async def task(self, dag_id: str, task_id: str) -> Task:
         """One task of a DAG."""
-        return await self._one(
-            "GET", ("dags", check_id("dag_id", dag_id), "tasks", check_id("task_id", task_id)), Task
-        )
+        return await self._one("GET", (*paths.dag(dag_id), "tasks", check_id("task_id", task_id)), Task)
 
     async def source(self, file_token: str) -> str:
         """The source code of a DAG file, by the ``file_token`` of one of its DAGs (:attr:`DAG.file_token`).
@@ -194,12 +209,9 @@ class DAGResource(Resource):
         only_failed: bool = True,
         only_running: bool = False,
         reset_dag_runs: bool | None = None,
-        include_upstream: bool = False,
-        include_downstream: bool = False,
-        include_future: bool = False,
-        include_past: bool = False,
         include_subdags: bool | None = None,
         include_parentdag: bool | None = None,
+        **relatives: Unpack[RelatedTasks],
     ) -> builtins.list[TaskInstanceReference]:
         """Clear task instances of a DAG so that the scheduler runs them again.
 
@@ -214,24 +226,19 @@ class DAGResource(Resource):
             only_failed: Only failed task instances (the server's default, ``True``).
             only_running: Only running task instances.
             reset_dag_runs: Set the cleared runs back to ``queued``.
-            include_upstream: Also the upstream tasks of ``task_ids``.
-            include_downstream: Also their downstream tasks.
-            include_future: Also later runs.
-            include_past: Also earlier runs.
             include_subdags: Also task instances of SubDAGs.
             include_parentdag: Also the parent DAG's task instances.
+            relatives: ``include_upstream``, ``include_downstream``, ``include_future``,
+                ``include_past`` (see :class:`RelatedTasks`).
 
         Returns:
             The task instances cleared (or that would be).
         """
         body: dict[str, Any] = {
-            "dry_run": _flag("dry_run", dry_run),
+            "dry_run": check_bool("dry_run", dry_run),
             "only_failed": only_failed,
             "only_running": only_running,
-            "include_upstream": include_upstream,
-            "include_downstream": include_downstream,
-            "include_future": include_future,
-            "include_past": include_past,
+            **_relatives(relatives, "dags.clear_task_instances"),
         }
         if dag_run_id is not None:
             body["dag_run_id"] = check_id("dag_run_id", dag_run_id)
@@ -250,7 +257,7 @@ class DAGResource(Resource):
                 body[name] = value
         items, _ = await self._items(
             "POST",
-            ("dags", check_id("dag_id", dag_id), "clearTaskInstances"),
+            (*paths.dag(dag_id), "clearTaskInstances"),
             "task_instances",
             TaskInstanceReference,
             json=body,
@@ -267,10 +274,7 @@ class DAGResource(Resource):
         dry_run: bool,
         dag_run_id: str | None = None,
         execution_date: datetime | None = None,
-        include_upstream: bool = False,
-        include_downstream: bool = False,
-        include_future: bool = False,
-        include_past: bool = False,
+        **relatives: Unpack[RelatedTasks],
     ) -> builtins.list[TaskInstanceReference]:
         """Set the state of a task's instance in one run, and optionally of its relatives.
 
@@ -282,10 +286,8 @@ class DAGResource(Resource):
                 server's default is a dry run.
             dag_run_id: The run (give this or ``execution_date``).
             execution_date: The run's logical date (aware datetime).
-            include_upstream: Also the upstream tasks.
-            include_downstream: Also the downstream tasks.
-            include_future: Also later runs.
-            include_past: Also earlier runs.
+            relatives: ``include_upstream``, ``include_downstream``, ``include_future``,
+                ``include_past`` (see :class:`RelatedTasks`).
 
         Returns:
             The task instances whose state changed (or would): those already in
@@ -296,11 +298,8 @@ class DAGResource(Resource):
         body: dict[str, Any] = {
             "task_id": check_id("task_id", task_id),
             "new_state": check_choice("new_state", new_state, SETTABLE_TASK_STATES),
-            "dry_run": _flag("dry_run", dry_run),
-            "include_upstream": include_upstream,
-            "include_downstream": include_downstream,
-            "include_future": include_future,
-            "include_past": include_past,
+            "dry_run": check_bool("dry_run", dry_run),
+            **_relatives(relatives, "dags.set_task_instances_state"),
         }
         if dag_run_id is not None:
             body["dag_run_id"] = check_id("dag_run_id", dag_run_id)
@@ -308,7 +307,7 @@ class DAGResource(Resource):
             body["execution_date"] = iso("execution_date", execution_date)
         items, _ = await self._items(
             "POST",
-            ("dags", check_id("dag_id", dag_id), "updateTaskInstancesState"),
+            (*paths.dag(dag_id), "updateTaskInstancesState"),
             "task_instances",
             TaskInstanceReference,
             json=body,
@@ -322,7 +321,10 @@ class _DagSource:
     content: str
 
 
-def _flag(name: str, value: bool) -> bool:
-    if not isinstance(value, bool):
-        raise UsageError(f"{name} must be True or False, got {value!r}")
-    return value
+_RELATIVES = ("include_upstream", "include_downstream", "include_future", "include_past")
+
+
+def _relatives(given: RelatedTasks, where: str) -> dict[str, bool]:
+    split_options(given, RelatedTasks, where)
+    flags: Mapping[str, Any] = given
+    return {name: check_bool(name, flags.get(name, False)) for name in _RELATIVES}

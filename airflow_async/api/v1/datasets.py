@@ -9,9 +9,10 @@ from typing import Any, Unpack
 
 from ..._validate import check_id, check_limit, check_strings
 from ...errors import UsageError
-from ...models import Dataset, DatasetEvent, QueuedEvent
+from ...models.v1 import Dataset, DatasetEvent, QueuedEvent
 from ...pagination import Paginator
 from .._base import PageOptions, Resource
+from . import paths
 
 
 def _dataset_key(d: Dataset) -> str:
@@ -131,7 +132,7 @@ class DatasetResource(Resource):
         Raises:
             NotFound: None is queued for this DAG.
         """
-        return await self._queued(("dags", check_id("dag_id", dag_id), "datasets", "queuedEvent"), before)
+        return await self._queued((*paths.dag(dag_id), "datasets", "queuedEvent"), before)
 
     async def dag_queued_event(self, dag_id: str, uri: str, *, before: datetime | None = None) -> QueuedEvent:
         """The queued event of one dataset for one DAG.
@@ -141,7 +142,7 @@ class DatasetResource(Resource):
         """
         return await self._one(
             "GET",
-            ("dags", check_id("dag_id", dag_id), "datasets", "queuedEvent", check_id("uri", uri)),
+            (*paths.dag(dag_id), "datasets", "queuedEvent", check_id("uri", uri)),
             QueuedEvent,
             params={"before": before},
         )
@@ -154,7 +155,7 @@ class DatasetResource(Resource):
         """
         await self._call(
             "DELETE",
-            ("dags", check_id("dag_id", dag_id), "datasets", "queuedEvent"),
+            (*paths.dag(dag_id), "datasets", "queuedEvent"),
             params={"before": before},
         )
 
@@ -166,7 +167,7 @@ class DatasetResource(Resource):
         """
         await self._call(
             "DELETE",
-            ("dags", check_id("dag_id", dag_id), "datasets", "queuedEvent", check_id("uri", uri)),
+            (*paths.dag(dag_id), "datasets", "queuedEvent", check_id("uri", uri)),
             params={"before": before},
         )
 

@@ -7,7 +7,8 @@ from typing import Any, Unpack
 
 from ..._validate import UNSET, UnsetType, check_id, update_mask
 from ...errors import UsageError
-from ...models import Action, Role, structure
+from ...models._convert import structure
+from ...models.v1 import Action, Role
 from ...pagination import Paginator
 from .._base import PageOptions, Resource
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 import builtins
 from typing import Unpack
 
-from ..._validate import check_choice, check_id, check_int, check_limit, check_map_index
-from ...errors import UsageError
-from ...models import (
-    TaskDependency,
-    TaskInstance,
-    TaskInstanceHistory,
-    TaskInstanceReference,
-    TaskLog,
-    structure,
+from ..._validate import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_limit,
+    check_map_index,
+    check_text,
 )
+from ...models import TaskDependency, TaskInstance, TaskInstanceHistory, TaskInstanceReference, TaskLog
+from ...models._convert import structure
 from ...pagination import Paginator
 from .._base import PageOptions, Resource, filter_body, filter_query, mapped_segments, split_options
+from . import paths
 from .dags import SETTABLE_TASK_STATES
 from .filters import TaskInstanceBatchFilters, TaskInstanceListOptions
 
@@ -48,13 +49,7 @@ class TaskInstanceResource(Resource):
         """
         filters, paging = split_options(options, TaskInstanceListOptions, "task_instances.list")
         return self._paginate(
-            (
-                "dags",
-                check_id("dag_id", dag_id, wildcard=True),
-                "dagRuns",
-                check_id("dag_run_id", dag_run_id, wildcard=True),
-                "taskInstances",
-            ),
+            (*paths.dag_run(dag_id, dag_run_id, wildcard=True), "taskInstances"),
             "task_instances",
             TaskInstance,
             _ti_key,
@@ -77,7 +72,7 @@ class TaskInstanceResource(Resource):
         """
         filters, paging = split_options(options, TaskInstanceListOptions, "task_instances.list_mapped")
         return self._paginate(
-            (*_ti(dag_id, dag_run_id, task_id), "listMapped"),
+            (*paths.task_instance(dag_id, dag_run_id, task_id), "listMapped"),
             "task_instances",
             TaskInstance,
             _ti_key,
@@ -113,7 +108,7 @@ class TaskInstanceResource(Resource):
     ) -> TaskInstance:
         """Get one task instance (a mapped one with ``map_index``)."""
         return await self._one(
-            "GET", mapped_segments(_ti(dag_id, dag_run_id, task_id), map_index), TaskInstance
+            "GET", mapped_segments(paths.task_instance(dag_id, dag_run_id, task_id), map_index), TaskInstance
         )
 
     async def set_state(
@@ -141,9 +136,8 @@ class TaskInstanceResource(Resource):
             The task instance's reference. After a real change the 2.11 server answers an
             empty object; the reference is then built from the arguments.
         """
-        if not isinstance(dry_run, bool):
-            raise UsageError(f"dry_run must be True or False, got {dry_run!r}")
-        segments = mapped_segments(_ti(dag_id, dag_run_id, task_id), map_index)
+        check_bool("dry_run", dry_run)
+        segments = mapped_segments(paths.task_instance(dag_id, dag_run_id, task_id), map_index)
         data = await self._call(
             "PATCH",
             segments,
@@ -163,9 +157,8 @@ class TaskInstanceResource(Resource):
         self, dag_id: str, dag_run_id: str, task_id: str, note: str, *, map_index: int | None = None
     ) -> TaskInstance:
         """Set the note of a task instance (replacing any note it had)."""
-        if not isinstance(note, str):
-            raise UsageError(f"note must be a string, got {type(note).__name__}")
-        segments = mapped_segments(_ti(dag_id, dag_run_id, task_id), map_index)
+        check_text("note", note)
+        segments = mapped_segments(paths.task_instance(dag_id, dag_run_id, task_id), map_index)
         return await self._one(
             "PATCH", [*segments, "setNote"], TaskInstance, json={"note": note}, idempotent=True
         )
@@ -174,7 +167,7 @@ class TaskInstanceResource(Resource):
         self, dag_id: str, dag_run_id: str, task_id: str, *, map_index: int | None = None
     ) -> builtins.list[TaskDependency]:
         """What keeps a task instance from running now (empty when nothing does)."""
-        segments = mapped_segments(_ti(dag_id, dag_run_id, task_id), map_index)
+        segments = mapped_segments(paths.task_instance(dag_id, dag_run_id, task_id), map_index)
         items, _ = await self._items("GET", [*segments, "dependencies"], "dependencies", TaskDependency)
         return items
 
@@ -187,7 +180,9 @@ class TaskInstanceResource(Resource):
         """
         check_map_index(map_index)
         data = await self._call(
-            "GET", (*_ti(dag_id, dag_run_id, task_id), "links"), params={"map_index": map_index}
+            "GET",
+            (*paths.task_instance(dag_id, dag_run_id, task_id), "links"),
+            params={"map_index": map_index},
         )
         if isinstance(data, dict) and isinstance(data.get("extra_links"), list):  # the spec's shape
             return {str(link.get("name")): link.get("href") for link in data["extra_links"]}
@@ -224,7 +219,7 @@ class TaskInstanceResource(Resource):
         check_map_index(map_index)
         return await self._one(
             "GET",
-            (*_ti(dag_id, dag_run_id, task_id), "logs", check_int("try_number", try_number)),
+            (*paths.task_instance(dag_id, dag_run_id, task_id), "logs", check_int("try_number", try_number)),
             TaskLog,
             params={"map_index": map_index, "full_content": full_content or None, "token": token},
         )
@@ -241,7 +236,7 @@ class TaskInstanceResource(Resource):
     ) -> Paginator[TaskInstanceHistory]:
         """List the tries of a task instance: earlier tries and the current one."""
         return self._paginate(
-            [*mapped_segments(_ti(dag_id, dag_run_id, task_id), map_index), "tries"],
+            [*mapped_segments(paths.task_instance(dag_id, dag_run_id, task_id), map_index), "tries"],
             # The 2.11 server lists them under "task_instances"; its spec says "task_instances_history".
             ("task_instances", "task_instances_history"),
             TaskInstanceHistory,
@@ -257,18 +252,7 @@ class TaskInstanceResource(Resource):
         self, dag_id: str, dag_run_id: str, task_id: str, try_number: int, *, map_index: int | None = None
     ) -> TaskInstanceHistory:
         """Get one try of a task instance."""
-        segments = mapped_segments(_ti(dag_id, dag_run_id, task_id), map_index)
+        segments = mapped_segments(paths.task_instance(dag_id, dag_run_id, task_id), map_index)
         return await self._one(
             "GET", [*segments, "tries", check_int("try_number", try_number)], TaskInstanceHistory
         )
-
-
-def _ti(dag_id: str, dag_run_id: str, task_id: str) -> tuple[str, ...]:
-    return (
-        "dags",
-        check_id("dag_id", dag_id),
-        "dagRuns",
-        check_id("dag_run_id", dag_run_id),
-        "taskInstances",
-        check_id("task_id", task_id),
-    )

@@ -7,7 +7,7 @@ from typing import Any, Unpack
 
 from ..._validate import UNSET, UnsetType, check_id, check_strings, given, update_mask
 from ...errors import UsageError
-from ...models import User
+from ...models.v1 import User
 from ...pagination import Paginator
 from .._base import PageOptions, Resource
 

@@ -13,6 +13,7 @@ from ...harvest import Harvest, HarvestOptions, HarvestStats, RunIds
 from ...models import XCom, XComEntry
 from ...pagination import Paginator
 from .._base import PageOptions, Resource
+from . import paths
 from .dag_runs import DAGRunResource
 from .run_ids import RunIdMap
 
@@ -56,15 +57,7 @@ class XComResource(Resource):
         if xcom_key is not None:
             check_id("xcom_key", xcom_key)
         return self._paginate(
-            (
-                "dags",
-                check_id("dag_id", dag_id, wildcard=True),
-                "dagRuns",
-                check_id("dag_run_id", dag_run_id, wildcard=True),
-                "taskInstances",
-                check_id("task_id", task_id, wildcard=True),
-                "xcomEntries",
-            ),
+            paths.xcom_entries(dag_id, dag_run_id, task_id, wildcard=True),
             "xcom_entries",
             XComEntry,
             _entry_key,
@@ -102,16 +95,7 @@ class XComResource(Resource):
         check_map_index(map_index)
         return await self._one(
             "GET",
-            (
-                "dags",
-                check_id("dag_id", dag_id),
-                "dagRuns",
-                check_id("dag_run_id", dag_run_id),
-                "taskInstances",
-                check_id("task_id", task_id),
-                "xcomEntries",
-                check_id("key", key),
-            ),
+            (*paths.xcom_entries(dag_id, dag_run_id, task_id), check_id("key", key)),
             XCom,
             params={"map_index": map_index, "deserialize": deserialize, "stringify": stringify},
         )
