@@ -29,12 +29,25 @@ def _attr(name: str) -> Column:
     return (name, lambda item: getattr(item, name))
 
 
+def _table(ctx: Context, items: Sequence[Any], columns: Sequence[Column]) -> None:
+    print_table(([get(i) for _, get in columns] for i in items), [h for h, _ in columns], out=ctx.stdout)
+
+
 async def _show_list(ctx: Context, items: AsyncIterable[Any], columns: Sequence[Column]) -> int:
     rows = [item async for item in items]
     if ctx.json:
         print_json(rows, ctx.stdout)
     else:
-        print_table(([get(r) for _, get in columns] for r in rows), [h for h, _ in columns], out=ctx.stdout)
+        _table(ctx, rows, columns)
+    return EXIT_OK
+
+
+def _show_or_say(ctx: Context, data: Any, line: str) -> int:
+    """``--json``: ``data`` as JSON; otherwise ``line``, for a person."""
+    if ctx.json:
+        print_json(data, ctx.stdout)
+    else:
+        ctx.stdout.write(f"{line}\n")
     return EXIT_OK
 
 
@@ -64,12 +77,13 @@ DAG_COLUMNS: Sequence[Column] = (
     _attr("next_dagrun"),
 )
 
-#: The columns of ``runs list`` and of a triggered run.
+#: The columns of ``runs list`` and of a triggered run (``logical_date``: the name both API
+#: versions share; v1 also calls it ``execution_date``).
 RUN_COLUMNS: Sequence[Column] = (
     _attr("dag_id"),
     _attr("dag_run_id"),
     _attr("state"),
-    _attr("execution_date"),
+    _attr("logical_date"),
     _attr("start_date"),
     _attr("end_date"),
 )
@@ -93,11 +107,7 @@ async def dags_get(ctx: Context, client: AirflowClient) -> int:
 async def _set_paused(ctx: Context, client: AirflowClient, paused: bool) -> int:
     dag_id = ctx.args.dag_id
     dag = await (client.dags.pause(dag_id) if paused else client.dags.unpause(dag_id))
-    if ctx.json:
-        print_json(dag, ctx.stdout)
-    else:
-        ctx.stdout.write(f"{dag.dag_id} is {'paused' if dag.is_paused else 'unpaused'}\n")
-    return EXIT_OK
+    return _show_or_say(ctx, dag, f"{dag.dag_id} is {'paused' if dag.is_paused else 'unpaused'}")
 
 
 async def dags_pause(ctx: Context, client: AirflowClient) -> int:
@@ -177,7 +187,7 @@ def _show_run(ctx: Context, run: DAGRun) -> None:
     if ctx.json:
         print_json(run, ctx.stdout)
     else:
-        print_table([[get(run) for _, get in RUN_COLUMNS]], [h for h, _ in RUN_COLUMNS], out=ctx.stdout)
+        _table(ctx, [run], RUN_COLUMNS)
 
 
 # -- tasks, xcom ------------------------------------------------------------------------------
@@ -208,7 +218,7 @@ async def xcom_list(ctx: Context, client: AirflowClient) -> int:
     )
     columns: Sequence[Column] = (
         _attr("dag_id"),
-        _attr("execution_date"),
+        _attr("logical_date"),
         _attr("task_id"),
         _attr("map_index"),
         _attr("key"),
@@ -244,11 +254,7 @@ async def variables_list(ctx: Context, client: AirflowClient) -> int:
 async def variables_get(ctx: Context, client: AirflowClient) -> int:
     """``variables get KEY``: the value alone (the whole variable with ``--json``)."""
     var = await client.variables.get(ctx.args.key)
-    if ctx.json:
-        print_json(var, ctx.stdout)
-    else:
-        ctx.stdout.write(f"{var.value if var.value is not None else ''}\n")
-    return EXIT_OK
+    return _show_or_say(ctx, var, "" if var.value is None else var.value)
 
 
 async def variables_set(ctx: Context, client: AirflowClient) -> int:
@@ -256,21 +262,13 @@ async def variables_set(ctx: Context, client: AirflowClient) -> int:
     a = ctx.args
     value = sys.stdin.read() if a.value == "-" else a.value
     var = await client.variables.set(a.key, value, description=a.description)
-    if ctx.json:
-        print_json(var, ctx.stdout)
-    else:
-        ctx.stdout.write(f"set {var.key}\n")
-    return EXIT_OK
+    return _show_or_say(ctx, var, f"set {var.key}")
 
 
 async def variables_delete(ctx: Context, client: AirflowClient) -> int:
     """``variables delete KEY``."""
     await client.variables.delete(ctx.args.key)
-    if ctx.json:
-        print_json({"deleted": ctx.args.key}, ctx.stdout)
-    else:
-        ctx.stdout.write(f"deleted {ctx.args.key}\n")
-    return EXIT_OK
+    return _show_or_say(ctx, {"deleted": ctx.args.key}, f"deleted {ctx.args.key}")
 
 
 async def pools_list(ctx: Context, client: AirflowClient) -> int:

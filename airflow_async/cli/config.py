@@ -21,6 +21,7 @@ import attrs
 from ..auth import Auth, BasicAuth, BearerToken, SessionAuth
 from ..client import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, AirflowClient
 from ..errors import AirflowError, LoginFailed
+from .output import isatty
 
 __all__ = [
     "AUTH_SCHEMES",
@@ -139,6 +140,47 @@ def _pick(flag: object, env: Mapping[str, str], name: str, default: object) -> o
     return env.get(name) or default
 
 
+def _token(args: argparse.Namespace, env: Mapping[str, str], stdin: TextIO) -> str:
+    if args.token_file:
+        return _read_secret_file(args.token_file, "token", stdin)
+    if env.get("AIRFLOW_TOKEN"):
+        return env["AIRFLOW_TOKEN"]
+    raise CLIUsageError(f"--auth token needs a token: {_TOKEN_FIX}")
+
+
+def _password(
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    stdin: TextIO,
+    prompt: Callable[[str], str],
+    ask: str,
+) -> str:
+    if args.password is not None and args.password_file:
+        raise CLIUsageError("use either --password or --password-file, not both")
+    if args.password_file:
+        return _read_secret_file(args.password_file, "password", stdin)
+    if args.password is not None:
+        warnings.warn(
+            "--password puts the password in your shell history and the process list; "
+            "prefer AIRFLOW_PASSWORD or --password-file",
+            PasswordOnCommandLineWarning,
+            stacklevel=3,
+        )
+        if not args.password:
+            raise CLIUsageError(f"--password is empty: {_PASSWORD_FIX}")
+        return str(args.password)
+    if env.get("AIRFLOW_PASSWORD"):
+        return env["AIRFLOW_PASSWORD"]
+    if not isatty(stdin):
+        raise CLIUsageError(
+            f"no password: {_PASSWORD_FIX} (a prompt needs a terminal, and standard input is not one)"
+        )
+    secret = prompt(ask)
+    if not secret:
+        raise CLIUsageError(f"no password given: {_PASSWORD_FIX}")
+    return secret
+
+
 def resolve_settings(
     args: argparse.Namespace,
     *,
@@ -157,66 +199,17 @@ def resolve_settings(
     scheme = args.auth or env.get("AIRFLOW_AUTH") or "session"
     if scheme not in AUTH_SCHEMES:
         raise CLIUsageError(f"--auth must be one of {', '.join(AUTH_SCHEMES)}, got {scheme!r}")
-    concurrency = int(
-        _positive(
-            "--concurrency", _pick(args.concurrency, env, "AIRFLOW_CONCURRENCY", DEFAULT_MAX_CONCURRENCY), int
-        )
-    )
+    concurrency = _pick(args.concurrency, env, "AIRFLOW_CONCURRENCY", DEFAULT_MAX_CONCURRENCY)
+    in_flight = int(_positive("--concurrency", concurrency, int))
     timeout = _positive("--timeout", _pick(args.timeout, env, "AIRFLOW_TIMEOUT", DEFAULT_TIMEOUT), float)
+    username: str | None = None
     if scheme == "token":
-        if args.token_file:
-            secret = _read_secret_file(args.token_file, "token", stdin)
-        elif env.get("AIRFLOW_TOKEN"):
-            secret = env["AIRFLOW_TOKEN"]
-        else:
-            raise CLIUsageError(f"--auth token needs a token: {_TOKEN_FIX}")
-        return Settings(
-            url=url,
-            auth_scheme=scheme,
-            username=None,
-            concurrency=concurrency,
-            timeout=timeout,
-            secret=secret,
-        )
-    username = args.username or env.get("AIRFLOW_USERNAME")
-    if not username:
-        raise CLIUsageError("no username: set AIRFLOW_USERNAME or use --username")
-    if args.password is not None and args.password_file:
-        raise CLIUsageError("use either --password or --password-file, not both")
-    if args.password_file:
-        secret = _read_secret_file(args.password_file, "password", stdin)
-    elif args.password is not None:
-        warnings.warn(
-            "--password puts the password in your shell history and the process list; "
-            "prefer AIRFLOW_PASSWORD or --password-file",
-            PasswordOnCommandLineWarning,
-            stacklevel=2,
-        )
-        secret = args.password
-        if not secret:
-            raise CLIUsageError(f"--password is empty: {_PASSWORD_FIX}")
-    elif env.get("AIRFLOW_PASSWORD"):
-        secret = env["AIRFLOW_PASSWORD"]
-    elif _isatty(stdin):
-        secret = prompt(f"Password for {username} at {url}: ")
-        if not secret:
-            raise CLIUsageError(f"no password given: {_PASSWORD_FIX}")
+        secret = _token(args, env, stdin)
     else:
-        raise CLIUsageError(
-            f"no password: {_PASSWORD_FIX} (a prompt needs a terminal, and standard input is not one)"
-        )
+        username = args.username or env.get("AIRFLOW_USERNAME")
+        if not username:
+            raise CLIUsageError("no username: set AIRFLOW_USERNAME or use --username")
+        secret = _password(args, env, stdin, prompt, f"Password for {username} at {url}: ")
     return Settings(
-        url=url,
-        auth_scheme=scheme,
-        username=username,
-        concurrency=concurrency,
-        timeout=timeout,
-        secret=secret,
+        url=url, auth_scheme=scheme, username=username, concurrency=in_flight, timeout=timeout, secret=secret
     )
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from yarl import URL
 
-from ..errors import (
-    AirflowError,
-    APIError,
-    ConnectError,
-    DecodeError,
-    Forbidden,
-    HarvestAborted,
-    LoginFailed,
-    NotFound,
-    RequestTimeout,
-    ServerError,
-    SessionAuthUnsupported,
-    TransportError,
-    Unauthorized,
-    UsageError,
-)
+from .. import errors
 from .config import CLIUsageError
 
 __all__ = [
@@ -79,6 +64,76 @@ def _api_path(url: str) -> str:
         return url
 
 
+#: The line for each error that needs nothing but its own fields, the first match winning (a
+#: subclass before its base). Fields: ``exc``; ``origin``, the server; ``fix``, how to give other
+#: credentials; ``path``, the request's API path; ``detail``, an API error's detail or title;
+#: ``reason``, why a connection failed; ``content_type``, what a server sent that is not the API.
+_LINES: Final[tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...]] = (
+    (errors.Unauthorized, "401 from {origin}: wrong username or password ({fix})"),
+    (errors.SessionAuthUnsupported, "{exc} (use --auth basic)"),
+    (errors.NotFound, "404 from {origin}: {detail} ({exc.method} {path}; check the ids and --url)"),
+    (
+        errors.ServerError,
+        "{exc.status} from {origin}: the server failed on {exc.method} {path}: {detail} "
+        "(see the Airflow webserver log; retry later or lower --concurrency)",
+    ),
+    (errors.APIError, "{exc.status} from {origin}: {detail} ({exc.method} {path})"),
+    (
+        errors.ConnectError,
+        "cannot connect to {origin}: is Airflow running? (check --url or AIRFLOW_URL; {reason})",
+    ),
+    (errors.RequestTimeout, "no answer from {origin} in time: raise --timeout or lower --concurrency"),
+    (
+        errors.TransportError,
+        "lost the connection to {origin}: {exc.message} (run again; --resume continues a harvest)",
+    ),
+    (
+        errors.DecodeError,
+        "{origin} did not answer like Airflow's REST API ({exc.reason}; got {content_type} content): "
+        "check --url",
+    ),
+    (errors.HarvestAborted, "{exc} (run again with --resume once the server is back)"),
+    ((CLIUsageError, CommandFailed, errors.AirflowError), "{exc}"),
+)
+
+
+def _fields(exc: BaseException, origin: str, fix: str) -> dict[str, Any]:
+    """What the templates of :data:`_LINES` may name."""
+    default = "not found" if isinstance(exc, errors.NotFound) else "no details"
+    return {
+        "exc": exc,
+        "origin": origin,
+        "fix": fix,
+        "path": _api_path(str(getattr(exc, "url", ""))),
+        "detail": getattr(exc, "detail", None) or getattr(exc, "title", None) or default,
+        "reason": _reason(str(getattr(exc, "message", ""))),
+        "content_type": getattr(exc, "content_type", None) or "no",
+    }
+
+
+def _forbidden(exc: errors.Forbidden, origin: str, fix: str, username: str | None, wrong: bool | None) -> str:
+    who = f"user {username!r}" if username else "these credentials"
+    if wrong:
+        return f"403 from {origin}: wrong username or password ({fix})"
+    if wrong is None:
+        return (
+            f"403 from {origin}: {exc.method} {_api_path(exc.url)} was refused: wrong username or "
+            f"password, or {who} lacks the permission ({fix}; or ask an Airflow admin "
+            "for a role with this permission)"
+        )
+    return (
+        f"403 from {origin}: {who} may not {exc.method} {_api_path(exc.url)} "
+        "(ask an Airflow admin for a role with this permission)"
+    )
+
+
+def _login_failed(exc: errors.LoginFailed, origin: str, fix: str) -> str:
+    why = str(exc).split(" failed: ", 1)[-1]
+    if "wrong username or password" in why:
+        return f"login to {origin} failed: wrong username or password ({fix})"
+    return f"login to {origin} failed: {why} (try --auth basic)"
+
+
 def format_error(
     exc: BaseException,
     *,
@@ -98,63 +153,13 @@ def format_error(
             (``None``: it could be either, as with basic auth when the check was impossible).
     """
     origin = _origin(server)
-    if isinstance(exc, CLIUsageError | CommandFailed):
-        return str(exc)
-    if isinstance(exc, Unauthorized):
-        return f"401 from {origin}: wrong username or password ({credential_fix})"
-    if isinstance(exc, LoginFailed):
-        why = str(exc).split(" failed: ", 1)[-1]
-        if "wrong username or password" in why:
-            return f"login to {origin} failed: wrong username or password ({credential_fix})"
-        return f"login to {origin} failed: {why} (try --auth basic)"
-    if isinstance(exc, SessionAuthUnsupported):
-        return f"{exc} (use --auth basic)"
-    if isinstance(exc, Forbidden):
-        who = f"user {username!r}" if username else "these credentials"
-        if wrong_credentials:
-            return f"403 from {origin}: wrong username or password ({credential_fix})"
-        if wrong_credentials is None:
-            return (
-                f"403 from {origin}: {exc.method} {_api_path(exc.url)} was refused: wrong username or "
-                f"password, or {who} lacks the permission ({credential_fix}; or ask an Airflow admin "
-                "for a role with this permission)"
-            )
-        return (
-            f"403 from {origin}: {who} may not {exc.method} {_api_path(exc.url)} "
-            "(ask an Airflow admin for a role with this permission)"
-        )
-    if isinstance(exc, NotFound):
-        detail = exc.detail or exc.title or "not found"
-        return f"404 from {origin}: {detail} ({exc.method} {_api_path(exc.url)}; check the ids and --url)"
-    if isinstance(exc, ServerError):
-        detail = exc.detail or exc.title or "no details"
-        return (
-            f"{exc.status} from {origin}: the server failed on {exc.method} {_api_path(exc.url)}: {detail} "
-            "(see the Airflow webserver log; retry later or lower --concurrency)"
-        )
-    if isinstance(exc, APIError):
-        detail = exc.detail or exc.title or "no details"
-        return f"{exc.status} from {origin}: {detail} ({exc.method} {_api_path(exc.url)})"
-    if isinstance(exc, ConnectError):
-        return (
-            f"cannot connect to {origin}: is Airflow running? "
-            f"(check --url or AIRFLOW_URL; {_reason(exc.message)})"
-        )
-    if isinstance(exc, RequestTimeout):
-        return f"no answer from {origin} in time: raise --timeout or lower --concurrency"
-    if isinstance(exc, TransportError):
-        return f"lost the connection to {origin}: {exc.message} (run again; --resume continues a harvest)"
-    if isinstance(exc, DecodeError):
-        return (
-            f"{origin} did not answer like Airflow's REST API ({exc.reason}; got {exc.content_type or 'no'} "
-            f"content): check --url"
-        )
-    if isinstance(exc, HarvestAborted):
-        return f"{exc} (run again with --resume once the server is back)"
-    if isinstance(exc, UsageError):
-        return str(exc)
-    if isinstance(exc, AirflowError):
-        return str(exc)
+    if isinstance(exc, errors.Forbidden):
+        return _forbidden(exc, origin, credential_fix, username, wrong_credentials)
+    if isinstance(exc, errors.LoginFailed):
+        return _login_failed(exc, origin, credential_fix)
+    for kinds, template in _LINES:
+        if isinstance(exc, kinds):
+            return template.format_map(_fields(exc, origin, credential_fix))
     if isinstance(exc, TimeoutError):
         return str(exc) or "timed out"
     if isinstance(exc, OSError):
@@ -173,6 +178,6 @@ def exit_code_for(exc: BaseException) -> int:
     """The exit code for an error that ended a command."""
     if isinstance(exc, CommandFailed):
         return exc.exit_code
-    if isinstance(exc, CLIUsageError | UsageError):
+    if isinstance(exc, CLIUsageError | errors.UsageError):
         return EXIT_USAGE
     return EXIT_ERROR

@@ -24,10 +24,12 @@ from .output import dump_json, to_plain
 __all__ = [
     "FORMATS",
     "FailureLog",
+    "Layout",
     "RecordWriter",
     "ResumeState",
     "choose_format",
     "key_of",
+    "read_columns",
     "read_done_keys",
 ]
 
@@ -36,6 +38,19 @@ FORMATS: Final = ("jsonl", "csv")
 
 #: A record's natural key, as text.
 Key = tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class Layout:
+    """What the records of an output file hold: their columns, and the fields that identify one.
+
+    Attributes:
+        columns: The fields of each record, in order (the CSV header).
+        key: The natural key: ``--resume`` skips the records whose key the file already has.
+    """
+
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
 
 
 def choose_format(fmt: str | None, out: str | None) -> str:
@@ -282,6 +297,36 @@ def _csv_keys(
     except csv.Error:
         pass  # an unterminated quoted field at the end: the partial record is dropped
     return keys, records, good
+
+
+def read_columns(path: Path, fmt: str) -> tuple[str, ...] | None:
+    """The columns an existing output file was written in: its CSV header, or its first record's fields.
+
+    ``None`` when the file is missing or holds no complete header or record yet (a resumed run
+    starts it over), and when its first line is not ``fmt`` at all, which :func:`read_done_keys`
+    then explains.
+
+    Raises:
+        CLIUsageError: The file cannot be read.
+    """
+    try:
+        with open(path, "rb") as fh:
+            for line in fh:
+                if not line.endswith(b"\n"):
+                    return None  # cut short by a crash
+                if fmt == "csv":
+                    return tuple(next(csv.reader([line.decode("utf-8", "replace")]), []))
+                if line.strip():
+                    try:
+                        record = json.loads(line)
+                    except ValueError:
+                        return None
+                    return tuple(record) if isinstance(record, dict) else None
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CLIUsageError(f"cannot read {path} to resume: {exc.strerror or exc}") from None
+    return None
 
 
 def read_done_keys(path: Path, fmt: str, fields: Sequence[str], columns: Sequence[str]) -> ResumeState:

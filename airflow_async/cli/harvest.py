@@ -17,11 +17,20 @@ import attrs
 from ..client import AirflowClient
 from ..errors import AirflowError, APIError
 from ..harvest import Harvest, HarvestResult
-from ..models import DAGRun, TaskInstance, XComEntry
+from ..models import XComEntry
 from .config import CLIUsageError
 from .context import Context, interruptible
 from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_TERMINATED
-from .files import FailureLog, RecordWriter, ResumeState, choose_format, key_of, read_done_keys
+from .files import (
+    FailureLog,
+    Layout,
+    RecordWriter,
+    ResumeState,
+    choose_format,
+    key_of,
+    read_columns,
+    read_done_keys,
+)
 from .output import Progress, ProgressCounts, to_plain
 
 __all__ = [
@@ -30,6 +39,7 @@ __all__ = [
     "HARVEST_KEY",
     "ExportKind",
     "export_command",
+    "export_record",
     "failure_record",
     "harvest_command",
     "harvest_record",
@@ -39,6 +49,7 @@ __all__ = [
 HARVEST_COLUMNS: Final = ("dag_id", "dag_run_id", "task_id", "map_index", "key", "timestamp", "value")
 #: The natural key of a harvested record.
 HARVEST_KEY: Final = ("dag_id", "dag_run_id", "task_id", "map_index", "key")
+_HARVEST_LAYOUTS: Final = (Layout(columns=HARVEST_COLUMNS, key=HARVEST_KEY),)
 
 
 def harvest_record(result: HarvestResult) -> dict[str, Any]:
@@ -64,7 +75,7 @@ def failure_record(entry: XComEntry, error: BaseException) -> dict[str, Any]:
     return {
         "dag_id": entry.dag_id,
         "dag_run_id": entry.dag_run_id,
-        "execution_date": entry.execution_date,
+        "logical_date": entry.logical_date,
         "task_id": entry.task_id,
         "map_index": entry.map_index,
         "key": entry.key,
@@ -81,11 +92,45 @@ def _entry_key(e: XComEntry) -> tuple[str, ...]:
 class _Target:
     path: Path | None
     fmt: str
+    layout: Layout
     resume: ResumeState
 
 
-def _prepare_output(ctx: Context, columns: Sequence[str], key: Sequence[str]) -> _Target:
-    """Check ``--out``/``--resume``/``--force`` and read what a resumed run has done."""
+def _columns_text(columns: Sequence[str]) -> str:
+    text = ",".join(columns)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _resume_layout(ctx: Context, path: Path, fmt: str, layouts: Sequence[Layout]) -> Layout:
+    """The layout of ``layouts`` that the file to resume was written in (the first: today's)."""
+    found = read_columns(path, fmt)
+    if found is None:
+        return layouts[0]  # nothing complete in it yet: it starts over in today's columns
+    # A CSV row is read by position, a JSON line by name (its fields in another order will do).
+    exact = [lay for lay in layouts if lay.columns == found]
+    named = [lay for lay in layouts if set(lay.columns) == set(found)] if fmt == "jsonl" else []
+    layout = next(iter(exact + named), None)
+    if layout is None:
+        command = getattr(ctx.args, "command", "this command")
+        raise CLIUsageError(
+            f"{path} has columns {_columns_text(found)!r}, not those of '{command}' "
+            f"({_columns_text(layouts[0].columns)!r}): resume it with the command and --format that "
+            "wrote it, or write a new file (another --out, or --force to overwrite this one)"
+        )
+    if layout is not layouts[0]:
+        ctx.note(
+            f"{path} has the columns of an earlier airflow-async release: resuming it in those columns "
+            f"(records keyed by {', '.join(layout.key)}); a new file gets today's columns"
+        )
+    return layout
+
+
+def _prepare_output(ctx: Context, layouts: Sequence[Layout]) -> _Target:
+    """Check ``--out``/``--resume``/``--force`` and read what a resumed run has done.
+
+    ``layouts`` are the layouts the command writes, today's first, then those of earlier
+    releases that ``--resume`` continues a file in.
+    """
     args = ctx.args
     out = args.out if args.out not in (None, "-") else None
     fmt = choose_format(args.format, out)
@@ -94,7 +139,7 @@ def _prepare_output(ctx: Context, columns: Sequence[str], key: Sequence[str]) ->
     if path is None:
         if args.resume:
             raise CLIUsageError("--resume needs --out FILE (it reads what that file already holds)")
-        return _Target(path=None, fmt=fmt, resume=empty)
+        return _Target(path=None, fmt=fmt, layout=layouts[0], resume=empty)
     if path.is_dir():
         raise CLIUsageError(f"--out {path} is a directory: name a file")
     if not path.parent.is_dir():
@@ -105,14 +150,15 @@ def _prepare_output(ctx: Context, columns: Sequence[str], key: Sequence[str]) ->
                 f"{path} already exists: add --resume to continue where it stopped, "
                 "or --force to overwrite it"
             )
-        return _Target(path=path, fmt=fmt, resume=empty)
-    state = read_done_keys(path, fmt, key, columns)
+        return _Target(path=path, fmt=fmt, layout=layouts[0], resume=empty)
+    layout = _resume_layout(ctx, path, fmt, layouts)
+    state = read_done_keys(path, fmt, layout.key, layout.columns)
     if state.records or state.dropped_bytes:
         dropped = (
             f"; dropped a partial last line ({state.dropped_bytes} bytes)" if state.dropped_bytes else ""
         )
         ctx.note(f"resuming {path}: {state.records:,} records already there are skipped{dropped}")
-    return _Target(path=path, fmt=fmt, resume=state)
+    return _Target(path=path, fmt=fmt, layout=layout, resume=state)
 
 
 def _failures_path(ctx: Context, target: _Target) -> Path | None:
@@ -129,7 +175,7 @@ def _rate(count: int, seconds: float) -> str:
 async def harvest_command(ctx: Context) -> int:
     """``xcom harvest``: every matching XCom value, streamed to a file as it arrives."""
     args = ctx.args
-    target = _prepare_output(ctx, HARVEST_COLUMNS, HARVEST_KEY)
+    target = _prepare_output(ctx, _HARVEST_LAYOUTS)
     settings = ctx.settings
     done = target.resume.keys
     skip: Callable[[XComEntry], bool] | None = (lambda e: _entry_key(e) in done) if done else None
@@ -227,65 +273,126 @@ Listing = Callable[[AirflowClient, Any], AsyncIterator[Any]]
 
 @attrs.frozen(kw_only=True)
 class ExportKind:
-    """One kind of ``export``: what it lists, its columns and its natural key."""
+    """One kind of ``export``: what it lists, the columns it writes and its natural key.
+
+    Attributes:
+        name: The command word (``dag-runs``).
+        columns: The columns of a new file, in order; each names an attribute of the listed
+            items (a neutral property such as ``logical_date`` included).
+        key: The fields that identify a record, for ``--resume``.
+        listing: Lists the items.
+        earlier: The layouts earlier releases wrote, which ``--resume`` continues a file in.
+    """
 
     name: str
     columns: tuple[str, ...]
     key: tuple[str, ...]
     listing: Listing
+    earlier: tuple[Layout, ...] = ()
+
+    @property
+    def layouts(self) -> tuple[Layout, ...]:
+        """Today's layout, then the earlier ones."""
+        return (Layout(columns=self.columns, key=self.key), *self.earlier)
 
 
-def _fields(model: type[Any]) -> tuple[str, ...]:
-    return tuple(f.name for f in attrs.fields(model))
+def export_record(item: Any, columns: Sequence[str]) -> dict[str, Any]:
+    """The record of a listed item: the named attributes, as plain JSON-able values."""
+    return {c: to_plain(getattr(item, c)) for c in columns}
 
 
-async def _dag_runs(client: AirflowClient, args: Any) -> AsyncIterator[Any]:
-    async for run in client.dag_runs.list(args.dag_id, state=args.state or None, concurrent=True):
-        yield run
+def _dag_runs(client: AirflowClient, args: Any) -> AsyncIterator[Any]:
+    return client.dag_runs.list(args.dag_id, state=args.state or None, concurrent=True)
 
 
-async def _task_instances(client: AirflowClient, args: Any) -> AsyncIterator[Any]:
-    listing = client.task_instances.list(args.dag_id, args.run_id, state=args.state or None, concurrent=True)
-    async for ti in listing:
-        yield ti
+def _task_instances(client: AirflowClient, args: Any) -> AsyncIterator[Any]:
+    return client.task_instances.list(args.dag_id, args.run_id, state=args.state or None, concurrent=True)
 
 
-async def _xcom_entries(client: AirflowClient, args: Any) -> AsyncIterator[Any]:
-    # v1 entries carry no run id: map (dag_id, execution_date) to it from a DAG-run listing.
-    runs: dict[tuple[str, Any], str] = {}
-    if args.run_id == "~":
-        async for run in client.dag_runs.list(args.dag_id, concurrent=True):
-            date = run.execution_date or run.logical_date
-            if date is not None:
-                runs[(run.dag_id, date)] = run.dag_run_id
-    keys: list[str | None] = list(args.key) if args.key else [None]
-    for key in keys:
-        listing = client.xcom.list(
-            args.dag_id, args.run_id, args.task_id, xcom_key=key, map_index=args.map_index, concurrent=True
-        )
-        async for entry in listing:
-            run_id = entry.dag_run_id or (
-                args.run_id if args.run_id != "~" else runs.get((entry.dag_id, entry.execution_date))
-            )
-            yield attrs.evolve(entry, dag_run_id=run_id)
+def _xcom_entries(client: AirflowClient, args: Any) -> AsyncIterator[Any]:
+    # Each entry with the run id it belongs to (v1 listings carry only the run's date).
+    return client.xcom.entries(
+        args.dag_id, args.run_id, args.task_id, keys=args.key or None, map_index=args.map_index
+    )
 
 
-#: The kinds ``export`` knows.
+async def _aclose(items: AsyncIterator[Any]) -> None:
+    """Stop a listing left early (a paginator's pages, the run listing behind XCom entries)."""
+    aclose = getattr(items, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# What earlier releases wrote: every field of the model, in the model's order, which moved as
+# fields were added and when the models were split into a package. --resume continues a file
+# in the columns it has, so that a file begun by an earlier release is finished without
+# duplicates (the v1 models still have every one of these fields).
+_EARLIER_DAG_RUNS: Final = _names(
+    "dag_id dag_run_id execution_date logical_date start_date end_date data_interval_start"
+    " data_interval_end last_scheduling_decision run_type state external_trigger conf note"
+)
+_EARLIER_TIS_BASE: Final = (
+    "dag_id task_id dag_run_id execution_date map_index state try_number max_tries start_date"
+    " end_date duration hostname unixname operator pool pool_slots queue priority_weight"
+    " queued_when pid executor_config note rendered_fields"
+)
+_EARLIER_TIS: Final = (
+    _names(_EARLIER_TIS_BASE),  # the first CLI
+    _names(
+        _EARLIER_TIS_BASE + " task_display_name executor rendered_map_index sla_miss trigger triggerer_job"
+    ),
+    _names(  # after the models were split (execution_date moved behind the shared fields)
+        "dag_id task_id dag_run_id map_index state try_number max_tries start_date end_date"
+        " duration hostname unixname operator pool pool_slots queue priority_weight queued_when pid"
+        " executor_config task_display_name executor execution_date note rendered_fields"
+        " rendered_map_index sla_miss trigger triggerer_job"
+    ),
+)
+_EARLIER_XCOM_ENTRIES: Final = Layout(
+    columns=_names("dag_id task_id key execution_date map_index timestamp dag_run_id"),
+    key=_names("dag_id execution_date task_id map_index key"),
+)
+_RUN_KEY: Final = ("dag_id", "dag_run_id")
+_TI_KEY: Final = ("dag_id", "dag_run_id", "task_id", "map_index")
+
+#: The kinds ``export`` knows. The columns are pinned here, not derived from the models (whose
+#: field order may move): identity first, under the names both API versions share and
+#: version-agnostic code reads (``logical_date``, not v1's ``execution_date``); fields only one
+#: version sends (``execution_date``, ``external_trigger``, ``sla_miss``) are left out.
 EXPORTS: Final[dict[str, ExportKind]] = {
     "dag-runs": ExportKind(
-        name="dag-runs", columns=_fields(DAGRun), key=("dag_id", "dag_run_id"), listing=_dag_runs
+        name="dag-runs",
+        columns=_names(
+            "dag_id dag_run_id logical_date state run_type start_date end_date data_interval_start"
+            " data_interval_end last_scheduling_decision conf note"
+        ),
+        key=_RUN_KEY,
+        listing=_dag_runs,
+        earlier=(Layout(columns=_EARLIER_DAG_RUNS, key=_RUN_KEY),),
     ),
     "task-instances": ExportKind(
         name="task-instances",
-        columns=_fields(TaskInstance),
-        key=("dag_id", "dag_run_id", "task_id", "map_index"),
+        columns=_names(
+            "dag_id dag_run_id task_id map_index logical_date state try_number max_tries start_date"
+            " end_date duration queued_when operator task_display_name pool pool_slots queue"
+            " priority_weight executor executor_config hostname unixname pid rendered_map_index note"
+            " rendered_fields trigger triggerer_job"
+        ),
+        key=_TI_KEY,
         listing=_task_instances,
+        earlier=tuple(Layout(columns=columns, key=_TI_KEY) for columns in _EARLIER_TIS),
     ),
     "xcom-entries": ExportKind(
         name="xcom-entries",
-        columns=_fields(XComEntry),
-        key=("dag_id", "execution_date", "task_id", "map_index", "key"),
+        columns=_names("dag_id dag_run_id task_id map_index key logical_date timestamp"),
+        # An entry whose run was not found (deleted mid-listing) has no run id: its date tells it apart.
+        key=_names("dag_id dag_run_id logical_date task_id map_index key"),
         listing=_xcom_entries,
+        earlier=(_EARLIER_XCOM_ENTRIES,),
     ),
 }
 
@@ -293,26 +400,31 @@ EXPORTS: Final[dict[str, ExportKind]] = {
 async def export_command(ctx: Context) -> int:
     """``export KIND``: a metadata listing, streamed to a file."""
     kind = EXPORTS[ctx.args.kind]
-    target = _prepare_output(ctx, kind.columns, kind.key)
+    target = _prepare_output(ctx, kind.layouts)
+    columns, key = target.layout.columns, target.layout.key
     settings = ctx.settings
     done = target.resume.keys
-    writer = RecordWriter(target.path, target.fmt, kind.columns, append=ctx.args.resume)
+    writer = RecordWriter(target.path, target.fmt, columns, append=ctx.args.resume)
     counts = ProgressCounts()
     progress = Progress(f"export {kind.name}", done_label="written", stream=ctx.stderr, enabled=not ctx.quiet)
     progress.counts = counts
 
     async def work() -> None:
         async with settings.make_client() as client:
-            with progress:
-                async for item in kind.listing(client, ctx.args):
-                    counts.listed += 1
-                    record = to_plain(item)
-                    if done and key_of(record, kind.key) in done:
-                        counts.skipped += 1
-                    else:
-                        writer.write(record)
-                        counts.done += 1
-                    progress.update()
+            items = kind.listing(client, ctx.args)
+            try:
+                with progress:
+                    async for item in items:
+                        counts.listed += 1
+                        record = export_record(item, columns)
+                        if done and key_of(record, key) in done:
+                            counts.skipped += 1
+                        else:
+                            writer.write(record)
+                            counts.done += 1
+                        progress.update()
+            finally:
+                await _aclose(items)
 
     try:
         _, signum = await interruptible(work())

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from airflow_async.cli import build_parser, main
@@ -22,10 +23,11 @@ from airflow_async.cli import output as cli_output
 from airflow_async.cli.config import CLIUsageError, PasswordOnCommandLineWarning, resolve_settings
 from airflow_async.cli.errors import format_error
 from airflow_async.cli.files import RecordWriter, read_done_keys
-from airflow_async.cli.harvest import HARVEST_COLUMNS, HARVEST_KEY
+from airflow_async.cli.harvest import EXPORTS, HARVEST_COLUMNS, HARVEST_KEY
 from airflow_async.errors import ConnectError, LoginFailed, error_for_status
+from airflow_async.models import DAGRun, TaskInstance, XComEntry
 
-from .test_cli_fake import PASSWORD, USER, FakeAirflow, fake_airflow, run_id
+from .test_cli_fake import PASSWORD, USER, FakeAirflow, execution_date, fake_airflow, run_id
 
 KEY_FIELDS = list(HARVEST_KEY)
 
@@ -340,6 +342,9 @@ def test_harvest_failures_go_to_their_file_and_exit_3(
         f = failures[0]
         assert (f["dag_run_id"], f["task_id"], f["key"]) == (run_id(1), "t0", "k 2")
         assert f["error"]["type"] == "NotFound" and f["error"]["status"] == 404
+        # Neutral names: the run's date as logical_date (v1's execution_date does not exist on v2).
+        assert list(f) == ["dag_id", "dag_run_id", "logical_date", "task_id", "map_index", "key", "error"]
+        assert f["logical_date"] == execution_date(1)
         # The entry is fixed on the server: --resume fetches only it, and the failures file goes.
         srv.fail = frozenset()
         before = sum(srv.value_fetches.values())
@@ -396,6 +401,209 @@ def test_export_and_resume(fake: FakeAirflow, tmp_path: Path) -> None:
     assert len(to.read_text().splitlines()) == 6
 
 
+# -- export: pinned, neutral columns, and files of earlier releases -----------------------------
+
+#: The columns of each export kind, as docs/cli.md lists them.
+PINNED_COLUMNS = {
+    "dag-runs": (
+        "dag_id dag_run_id logical_date state run_type start_date end_date data_interval_start"
+        " data_interval_end last_scheduling_decision conf note"
+    ),
+    "task-instances": (
+        "dag_id dag_run_id task_id map_index logical_date state try_number max_tries start_date end_date"
+        " duration queued_when operator task_display_name pool pool_slots queue priority_weight executor"
+        " executor_config hostname unixname pid rendered_map_index note rendered_fields trigger"
+        " triggerer_job"
+    ),
+    "xcom-entries": "dag_id dag_run_id task_id map_index key logical_date timestamp",
+}
+#: What each kind's model has that the export leaves out on purpose: v1-only fields (the
+#: neutral logical_date stands for execution_date; run_type for external_trigger).
+LEFT_OUT = {
+    "dag-runs": (DAGRun, {"execution_date", "external_trigger"}),
+    "task-instances": (TaskInstance, {"execution_date", "sla_miss"}),
+    "xcom-entries": (XComEntry, {"execution_date"}),
+}
+
+
+def test_export_columns_are_pinned_and_neutral() -> None:
+    for name, kind in EXPORTS.items():
+        assert kind.columns == tuple(PINNED_COLUMNS[name].split()), name
+        assert "execution_date" not in kind.columns + kind.key, name
+        assert set(kind.key) <= set(kind.columns), name
+        # Every field of the model is either exported or left out on purpose: a field the model
+        # gains (API v2's run_after, say) makes this fail until someone decides on it.
+        model, left_out = LEFT_OUT[name]
+        fields = {f.name for f in attrs.fields(model)}
+        assert fields - left_out - {"logical_date"} == set(kind.columns) - {"logical_date"}, name
+    assert EXPORTS["xcom-entries"].key == (
+        "dag_id",
+        "dag_run_id",
+        "logical_date",
+        "task_id",
+        "map_index",
+        "key",
+    )
+    assert "execution_date" not in HARVEST_COLUMNS
+
+
+def test_exports_write_the_neutral_columns(fake: FakeAirflow, tmp_path: Path) -> None:
+    runs = tmp_path / "runs.csv"
+    assert main(["export", "dag-runs", "-q", "--out", str(runs)]) == 0
+    with runs.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert tuple(rows[0]) == EXPORTS["dag-runs"].columns
+    assert [r[2] for r in rows[1:]] == [execution_date(i) for i in range(3)]  # logical_date
+    tis = tmp_path / "tis.jsonl"
+    assert main(["export", "task-instances", "-q", "--out", str(tis)]) == 0
+    recs = [json.loads(line) for line in tis.read_text().splitlines()]
+    assert len(recs) == 6 and all(tuple(r) == EXPORTS["task-instances"].columns for r in recs)
+    # TaskInstance.logical_date: what v1 sends as execution_date.
+    assert [r["logical_date"] for r in recs] == [execution_date(i) for i in range(3) for _ in range(2)]
+    entries = tmp_path / "entries.jsonl"
+    assert main(["export", "xcom-entries", "-q", "--task-id", "t1", "--out", str(entries)]) == 0
+    recs = [json.loads(line) for line in entries.read_text().splitlines()]
+    assert {(r["dag_run_id"], r["logical_date"]) for r in recs} == {
+        (run_id(i), execution_date(i)) for i in range(3)
+    }
+
+
+def test_export_xcom_entries_filters(fake: FakeAirflow, tmp_path: Path) -> None:
+    out = tmp_path / "entries.jsonl"
+    # A run id given: the entries carry it, and no DAG runs are listed to find it.
+    args = ["export", "xcom-entries", "-q", "--run-id", run_id(1), "--key", "return_value", "k 2"]
+    assert main([*args, "--map-index", "-1", "--out", str(out)]) == 0
+    recs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted((r["task_id"], r["key"]) for r in recs) == sorted(
+        (f"t{t}", k) for t in range(2) for k in ("return_value", "k 2")
+    )
+    assert {r["dag_run_id"] for r in recs} == {run_id(1)} and fake.run_listings == 0
+    assert main([*args, "--map-index", "3", "--out", str(out), "--force"]) == 0
+    assert out.read_text() == ""
+    # All runs: the run ids come from one listing of the DAG runs.
+    assert main(["export", "xcom-entries", "-q", "--out", str(out), "--force"]) == 0
+    assert len(out.read_text().splitlines()) == 12 and fake.run_listings == 1
+
+
+def test_tables_show_the_logical_date(fake: FakeAirflow, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["xcom", "list", "--task-id", "t0", "--key", "k 2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["DAG_ID", "LOGICAL_DATE", "TASK_ID", "MAP_INDEX", "KEY", "TIMESTAMP"]
+    assert lines[1].split()[:2] == ["d1", "2024-01-01T00:00:00+00:00"]
+    assert main(["runs", "trigger", "d1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[3] == "LOGICAL_DATE" and lines[1].split()[3] == "2024-01-01T00:00:00+00:00"
+
+
+# The files the previous release wrote (columns: every model field, in the model's order), as
+# templates of its records for the fake's data; copied from that release's output, not from the
+# CLI's own table of earlier layouts.
+_OLD_RUNS_CSV = (
+    "dag_id,dag_run_id,execution_date,logical_date,start_date,end_date,data_interval_start,"
+    "data_interval_end,last_scheduling_decision,run_type,state,external_trigger,conf,note",
+    ["d1,manual__{d},{d},{d},,,,,,manual,success,,{{}},".format(d=execution_date(i)) for i in range(3)],
+)
+_OLD_TIS_CSV = (
+    "dag_id,task_id,dag_run_id,execution_date,map_index,state,try_number,max_tries,start_date,"
+    "end_date,duration,hostname,unixname,operator,pool,pool_slots,queue,priority_weight,queued_when,"
+    "pid,executor_config,note,rendered_fields,task_display_name,executor,rendered_map_index,sla_miss,"
+    "trigger,triggerer_job",
+    [
+        f"d1,t{t},manual__{d},{d},-1,success,1" + "," * 22
+        for d in map(execution_date, range(3))
+        for t in (0, 1)
+    ],
+)
+# ... and what the code in between wrote (the models split into a package moved execution_date).
+_SPLIT_TIS_CSV = (
+    "dag_id,task_id,dag_run_id,map_index,state,try_number,max_tries,start_date,end_date,duration,"
+    "hostname,unixname,operator,pool,pool_slots,queue,priority_weight,queued_when,pid,executor_config,"
+    "task_display_name,executor,execution_date,note,rendered_fields,rendered_map_index,sla_miss,"
+    "trigger,triggerer_job",
+    [
+        f"d1,t{t},manual__{d},-1,success,1" + "," * 17 + d + "," * 6
+        for d in map(execution_date, range(3))
+        for t in (0, 1)
+    ],
+)
+_OLD_ENTRIES = [
+    (d, t, k) for d in map(execution_date, range(3)) for t in ("t0", "t1") for k in ("return_value", "k 2")
+]
+_OLD_ENTRIES_CSV = (
+    "dag_id,task_id,key,execution_date,map_index,timestamp,dag_run_id",
+    [f"d1,{t},{k},{d},-1,{d},manual__{d}" for d, t, k in _OLD_ENTRIES],
+)
+_OLD_ENTRIES_JSONL = (
+    None,
+    [
+        f'{{"dag_id":"d1","task_id":"{t}","key":"{k}","execution_date":"{d}","map_index":-1,'
+        f'"timestamp":"{d}","dag_run_id":"manual__{d}"}}'
+        for d, t, k in _OLD_ENTRIES
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "fmt", "old"),
+    [
+        ("dag-runs", "csv", _OLD_RUNS_CSV),
+        ("task-instances", "csv", _OLD_TIS_CSV),
+        ("task-instances", "csv", _SPLIT_TIS_CSV),
+        ("xcom-entries", "csv", _OLD_ENTRIES_CSV),
+        ("xcom-entries", "jsonl", _OLD_ENTRIES_JSONL),
+    ],
+)
+def test_resume_finishes_a_file_of_an_earlier_release_in_its_columns(
+    fake: FakeAirflow,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    kind: str,
+    fmt: str,
+    old: tuple[str | None, list[str]],
+) -> None:
+    header, records = old
+    whole = "".join(f"{line}\n" for line in ([header] if header else []) + records)
+    out = tmp_path / f"old.{fmt}"
+    # Stopped after two records, in the middle of the third.
+    start = "".join(f"{line}\n" for line in ([header] if header else []) + records[:2])
+    out.write_text(start + records[2][:9], encoding="utf-8")
+    assert main(["export", kind, "--out", str(out), "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert "columns of an earlier airflow-async release" in err and "2 records already there" in err
+    # The file is finished as that release would have written it: its columns, no duplicates.
+    assert out.read_text(encoding="utf-8") == whole
+
+
+@pytest.mark.parametrize(
+    ("kind", "fmt", "content"),
+    [
+        ("dag-runs", "csv", ",".join(HARVEST_COLUMNS) + "\nd1,r,t,-1,k,,1\n"),  # a harvest's file
+        ("task-instances", "csv", ",".join(EXPORTS["dag-runs"].columns) + "\n"),  # another kind's
+        ("xcom-entries", "jsonl", '{"dag_id":"d1","dag_run_id":"r","task_id":"t","key":"k","value":1}\n'),
+    ],
+)
+def test_resume_refuses_a_file_of_other_columns_and_says_what_to_do(
+    fake: FakeAirflow, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, fmt: str, content: str
+) -> None:
+    out = tmp_path / f"other.{fmt}"
+    out.write_text(content)
+    assert main(["export", kind, "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert f"not those of 'export {kind}'" in err
+    assert "another --out" in err and "--force" in err
+    assert out.read_text() == content  # untouched
+
+
+def test_resume_takes_a_json_line_by_its_names(fake: FakeAirflow, tmp_path: Path) -> None:
+    out = tmp_path / "runs.jsonl"
+    assert main(["export", "dag-runs", "-q", "--out", str(out)]) == 0
+    first, *rest = out.read_text().splitlines()
+    reordered = json.dumps(dict(reversed(json.loads(first).items())))  # e.g. rewritten by jq -S
+    out.write_text(reordered + "\n")
+    assert main(["export", "dag-runs", "-q", "--out", str(out), "--resume"]) == 0
+    assert out.read_text().splitlines() == [reordered, *rest]
+
+
 @pytest.mark.parametrize(
     ("argv", "check"),
     [
@@ -435,7 +643,7 @@ def test_tables_in_plain_text_without_rich(
         "DAG_ID",
         "DAG_RUN_ID",
         "STATE",
-        "EXECUTION_DATE",
+        "LOGICAL_DATE",
         "START_DATE",
         "END_DATE",
     ]

@@ -60,6 +60,7 @@ class FakeAirflow:
         self.refused_status = refused_status
         self.value_fetches: Counter[tuple[str, str, str, str]] = Counter()
         self.logins = 0
+        self.run_listings = 0  # DAG-run page requests
         self.variables: dict[str, dict[str, Any]] = {"greeting": {"key": "greeting", "value": "hello"}}
         self.paused = False
         self.run_state = "success"  # the state runs have once triggered
@@ -126,9 +127,14 @@ class FakeAirflow:
             {"type": "about:blank", "title": title, "status": status, "detail": detail}, status=status
         )
 
+    #: What Airflow 2 answers without credentials (their operations declare ``security: []``).
+    PUBLIC = frozenset({"/api/v1/version", "/api/v1/health"})
+
     @web.middleware
     async def _auth(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        if request.path.startswith("/api/"):
+        # As a real 2.x webserver: an unknown path (/api/v2/...) is a 404 whatever the credentials.
+        known = request.match_info.http_exception is None
+        if known and request.path.startswith("/api/") and request.path not in self.PUBLIC:
             good_basic = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
             ok = (
                 request.headers.get("Authorization") == good_basic
@@ -155,6 +161,7 @@ class FakeAirflow:
         return web.Response(status=302, headers={"Location": "/login/"})
 
     async def _dag_runs(self, request: web.Request) -> web.Response:
+        self.run_listings += 1
         dag = request.match_info["dag"]
         runs = [self._run(i) for i in range(self.runs)] if dag in ("~", "d1") else []
         state = request.query.getall("state", [])
@@ -186,6 +193,10 @@ class FakeAirflow:
             items = [e for e in items if e["key"] == key]
         if request.match_info["task"] != "~":
             items = [e for e in items if e["task_id"] == request.match_info["task"]]
+        if request.match_info["run"] != "~":
+            items = [e for e in items if f"manual__{e['execution_date']}" == request.match_info["run"]]
+        if "map_index" in request.query:
+            items = [e for e in items if e["map_index"] == int(request.query["map_index"])]
         return self._page(request, items, "xcom_entries")
 
     async def _xcom_get(self, request: web.Request) -> web.Response:
@@ -239,7 +250,16 @@ class FakeAirflow:
 
     async def _tis(self, request: web.Request) -> web.Response:
         tis = [
-            {"dag_id": "d1", "dag_run_id": run_id(i), "task_id": f"t{t}", "map_index": -1, "state": "success"}
+            {
+                "dag_id": "d1",
+                "dag_run_id": run_id(i),
+                "execution_date": execution_date(i),  # v1 only: the run's logical date
+                "task_id": f"t{t}",
+                "map_index": -1,
+                "state": "success",
+                "try_number": 1,
+                "sla_miss": None,
+            }
             for i in range(self.runs)
             for t in range(self.tasks)
         ]
