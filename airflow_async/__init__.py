@@ -13,7 +13,7 @@ Start with :class:`AirflowClient`::
 from ._validate import UNSET, UnsetType
 from .api.v1 import *  # noqa: F403  (the resource classes and OPERATIONS)
 from .api.v1 import __all__ as _groups_all
-from .auth import Auth, BasicAuth, BearerToken, SessionAuth, SessionAuthFallbackWarning
+from .auth import Auth, BasicAuth, BearerToken, PasswordAuth, SessionAuth, SessionAuthFallbackWarning
 from .client import AirflowClient
 from .errors import (
     AirflowError,
@@ -28,11 +28,13 @@ from .errors import (
     HarvestAborted,
     LoginFailed,
     NotFound,
+    NotSupportedByServer,
     RateLimited,
     RequestTimeout,
     ResponseTooLarge,
     RunNotFound,
     ServerError,
+    ServerNotRecognized,
     SessionAuthUnsupported,
     TransportError,
     Unauthorized,
@@ -72,6 +74,8 @@ __all__ = [
     "HarvestStats",
     "LoginFailed",
     "NotFound",
+    "NotSupportedByServer",
+    "PasswordAuth",
     "Paginator",
     "RateLimited",
     "RequestTimeout",
@@ -80,6 +84,7 @@ __all__ = [
     "RetryPolicy",
     "RunNotFound",
     "ServerError",
+    "ServerNotRecognized",
     "SessionAuth",
     "SessionAuthFallbackWarning",
     "SessionAuthUnsupported",

@@ -67,7 +67,7 @@ def normalize_base_url(base_url: str | URL, api_version: str) -> URL:
     for version in API_VERSIONS.values():
         prefix = version.prefix
         if path.endswith(prefix):
-            if version.name != api_version:
+            if api_version not in ("auto", version.name):
                 raise UsageError(
                     f"base_url {text!r} ends in {prefix} but api_version is {api_version!r}: "
                     "pass the server root and choose the version with api_version="

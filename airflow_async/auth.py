@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import html
+import json
 import logging
 import re
 import time
 import warnings
 from collections.abc import Mapping
 from http.cookies import SimpleCookie
-from typing import Protocol
+from typing import Any, Protocol
 
 import attrs
 from yarl import URL
@@ -31,10 +32,12 @@ __all__ = [
     "AuthContext",
     "BasicAuth",
     "BearerToken",
+    "PasswordAuth",
     "RawResponse",
     "SessionAuth",
     "SessionAuthFallbackWarning",
     "find_csrf_token",
+    "jwt_claims",
 ]
 
 log = logging.getLogger("airflow_async")
@@ -56,7 +59,11 @@ class AuthContext(Protocol):
 
     @property
     def base_url(self) -> URL:
-        """The server root (``http://host:port``)."""
+        """The server root (``http://host:port``, with any path prefix)."""
+
+    @property
+    def api_version(self) -> str:
+        """The API version the client speaks: ``"v1"`` (Airflow 2) or ``"v2"`` (Airflow 3)."""
 
     async def raw_request(
         self,
@@ -65,6 +72,7 @@ class AuthContext(Protocol):
         *,
         headers: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
+        json: Any = None,
     ) -> RawResponse:
         """Send one request without auth, retries or redirects and return it undecoded."""
 
@@ -80,6 +88,20 @@ class Auth:
     #: requests that failed with old credentials retry without logging in again.
     generation: int = 0
 
+    #: The API versions this scheme authenticates against (Airflow 3's API v2 takes only
+    #: bearer tokens). The client refuses a scheme that does not list the server's version.
+    api_versions: frozenset[str] = frozenset({"v1", "v2"})
+
+    def unsupported(self, api_version: str) -> str | None:
+        """Why this scheme cannot authenticate ``api_version``, or None when it can."""
+        if api_version in self.api_versions:
+            return None
+        return (
+            f"{type(self).__name__} does not work with API {api_version} (Airflow 3 takes only bearer "
+            "tokens): use PasswordAuth(username, password), which logs in on Airflow 2 and 3, or "
+            "BearerToken(token)"
+        )
+
     async def prepare(self, ctx: AuthContext) -> None:
         """Get ready to authenticate requests (log in if needed). Cheap once ready."""
 
@@ -87,12 +109,15 @@ class Auth:
         """Headers to add to an API request."""
         return {}
 
-    async def on_unauthorized(self, ctx: AuthContext, status: int, generation: int) -> bool:
+    async def on_unauthorized(
+        self, ctx: AuthContext, status: int, generation: int, detail: str | None = None
+    ) -> bool:
         """React to a 401/403 answered to a request sent with ``generation``'s credentials.
 
-        Returns True when the request should be sent once more with new
-        credentials. The transport asks at most once per request, so a scheme that
-        cannot recover never loops.
+        ``detail`` is the server's reason when it gave one (Airflow 3: ``"Token Expired"``,
+        ``"Invalid JWT token"``, ``"Forbidden"``). Returns True when the request should be sent
+        once more with new credentials. The transport asks at most once per request, so a
+        scheme that cannot recover never loops.
         """
         return False
 
@@ -112,6 +137,8 @@ class BasicAuth(Auth):
     enabled, but Airflow 2 hashes the password on every request (about 100 ms of
     server CPU each); prefer :class:`SessionAuth` for bulk work.
     """
+
+    api_versions = frozenset({"v1"})
 
     def __init__(self, username: str, password: str) -> None:
         _check_text("username", username, "BasicAuth")
@@ -188,6 +215,8 @@ class SessionAuth(Auth):
         login_path: Path of the login form on the server.
     """
 
+    api_versions = frozenset({"v1"})
+
     def __init__(
         self,
         username: str,
@@ -238,7 +267,9 @@ class SessionAuth(Auth):
         if self._cookie_header is not None:
             self._proven = True
 
-    async def on_unauthorized(self, ctx: AuthContext, status: int, generation: int) -> bool:
+    async def on_unauthorized(
+        self, ctx: AuthContext, status: int, generation: int, detail: str | None = None
+    ) -> bool:
         """Log in again after the session died; fall back if the API never took the cookie.
 
         Airflow 2 answers 401 to a dead session where the API's only other backend
@@ -329,7 +360,7 @@ class SessionAuth(Auth):
             raise
 
     def _login_url(self, ctx: AuthContext) -> URL:
-        return ctx.base_url.with_path(self.login_path)
+        return under_root(ctx.base_url, self.login_path)
 
     async def _submit_login(self, ctx: AuthContext, page: RawResponse | None = None) -> None:
         """Fill in the login form, from ``page`` when the form was fetched already."""
@@ -367,6 +398,11 @@ class SessionAuth(Auth):
         log.debug("logged in to %s as %s", ctx.base_url, self.username)
 
 
+def under_root(root: URL, path: str) -> URL:
+    """``path`` under the server root, keeping a path prefix (``[api] base_url``) it may have."""
+    return root.with_path(root.path.rstrip("/") + "/" + path.lstrip("/"))
+
+
 def _cookie_header(cookies: Mapping[str, str]) -> dict[str, str]:
     if not cookies:
         return {}
@@ -374,3 +410,169 @@ def _cookie_header(cookies: Mapping[str, str]) -> dict[str, str]:
     for name, value in cookies.items():
         jar[name] = value
     return {"Cookie": "; ".join(f"{m.key}={m.coded_value}" for m in jar.values())}
+
+
+def jwt_claims(token: str) -> dict[str, Any]:
+    """The payload of a JWT, read without verifying it (the client only needs ``exp``/``iat``).
+
+    Returns ``{}`` for a token that is not a JWT (an opaque token from another source).
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        return {}
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
+    except (ValueError, UnicodeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+#: Refusals that mean "this token is no longer good": get a new one and send again, once.
+_STALE_TOKEN = frozenset({"Token Expired", "Invalid JWT token", "Not authenticated"})
+
+
+class PasswordAuth(Auth):
+    """Log in with a user name and password, on Airflow 2 and Airflow 3 alike.
+
+    On Airflow 3 (API v2) it asks ``POST {root}/auth/token`` for a JWT and sends it as
+    ``Authorization: Bearer``. It reads the token's ``exp`` (without verifying the token) and
+    gets a new one shortly before it expires: ``refresh_margin`` of the token's lifetime before,
+    at most a minute, so a token that lives seconds is not renewed on every request. A 401
+    "Token Expired" or a 403 "Invalid JWT token" (revoked, or the server's secret changed) gets
+    one new token and the request is sent again; a 403 "Forbidden" is a permission refusal and
+    stays final. Concurrent requests that find the token stale share one refresh.
+
+    On Airflow 2 (API v1) it logs in like :class:`SessionAuth` (one form login, then the session
+    cookie, with its fallback to basic auth where the API does not take the cookie).
+
+    A wrong password is one :class:`~airflow_async.errors.LoginFailed`, not tried again.
+
+    Args:
+        username: The Airflow user.
+        password: Its password.
+        token_path: Where the token endpoint is, under the server root.
+        refresh_margin: Renew when this share of the token's lifetime is left (at most 60 s).
+    """
+
+    def __init__(
+        self,
+        username: str,
+        password: str,
+        *,
+        token_path: str = "/auth/token",
+        refresh_margin: float = 0.1,
+    ) -> None:
+        _check_text("username", username, "PasswordAuth")
+        _check_text("password", password, "PasswordAuth")
+        if not isinstance(refresh_margin, int | float) or not 0 <= refresh_margin < 1:
+            raise UsageError(
+                f"refresh_margin must be a share of the lifetime in [0, 1), got {refresh_margin!r}"
+            )
+        self.username = username
+        self._password = password
+        self.token_path = token_path
+        self.refresh_margin = float(refresh_margin)
+        self._session = SessionAuth(username, password)
+        self._header: dict[str, str] | None = None
+        self._renew_at = float("inf")
+        self._token_generation = 0
+        self._lock = asyncio.Lock()
+        self._login_failure: LoginFailed | None = None
+        self._v1 = False
+        #: Tokens fetched so far (Airflow 3).
+        self.tokens = 0
+
+    def __repr__(self) -> str:
+        return f"PasswordAuth(username={self.username!r}, password=<redacted>)"
+
+    @property
+    def generation(self) -> int:  # type: ignore[override]  # read-only here: it follows the login
+        """Bumped with each new token (Airflow 3) or login (Airflow 2)."""
+        return self._session.generation if self._v1 else self._token_generation
+
+    @property
+    def logins(self) -> int:
+        """Logins so far: session logins on Airflow 2, tokens fetched on Airflow 3."""
+        return self._session.logins if self._v1 else self.tokens
+
+    async def prepare(self, ctx: AuthContext) -> None:
+        """Log in on first use, and get a new token before the current one expires."""
+        if ctx.api_version == "v1":
+            self._v1 = True
+            await self._session.prepare(ctx)
+            return
+        if self._header is not None and time.monotonic() < self._renew_at:
+            return
+        stale = self._token_generation
+        async with self._lock:
+            if self._token_generation == stale:  # nobody renewed it while this request waited
+                await self._fetch_token(ctx)
+
+    def headers(self) -> Mapping[str, str]:
+        """The bearer token (Airflow 3) or the session cookie (Airflow 2)."""
+        if self._v1:
+            return self._session.headers()
+        return self._header or {}
+
+    def on_success(self) -> None:
+        """Tell the session login (Airflow 2) that its cookie works."""
+        if self._v1:
+            self._session.on_success()
+
+    async def on_unauthorized(
+        self, ctx: AuthContext, status: int, generation: int, detail: str | None = None
+    ) -> bool:
+        """Get a new token once after "Token Expired" or "Invalid JWT token"; leave "Forbidden" final."""
+        if self._v1:
+            return await self._session.on_unauthorized(ctx, status, generation, detail)
+        if generation != self._token_generation:
+            return True  # a newer token exists already: send with it
+        if detail not in _STALE_TOKEN:
+            return False
+        async with self._lock:
+            if generation == self._token_generation:
+                log.info("the token for %s was refused (%s); getting a new one", ctx.base_url, detail)
+                await self._fetch_token(ctx)
+        return True
+
+    async def _fetch_token(self, ctx: AuthContext) -> None:
+        if self._login_failure is not None:
+            raise LoginFailed(
+                f"{self._login_failure.reason} (an earlier login failed; it is not tried again: "
+                "fix the cause and use a new PasswordAuth)",
+                url=self._login_failure.url,
+            )
+        url = under_root(ctx.base_url, self.token_path)
+        answer = await ctx.raw_request(
+            "POST", url, json={"username": self.username, "password": self._password}
+        )
+        if answer.status not in (200, 201):
+            failure = LoginFailed(
+                "wrong username or password (the token endpoint said 401)"
+                if answer.status == 401
+                else f"the token endpoint answered {answer.status}",
+                url=url,
+            )
+            if answer.status in (400, 401, 403, 404, 405, 422):
+                self._login_failure = failure  # asking again gives the same answer
+            raise failure
+        try:
+            token = json.loads(answer.body)["access_token"]
+        except (ValueError, KeyError, TypeError):
+            raise LoginFailed("the token endpoint answered without an access_token", url=url) from None
+        if not isinstance(token, str) or not token:
+            raise LoginFailed("the token endpoint answered an empty access_token", url=url)
+        claims = jwt_claims(token)
+        now = time.time()
+        exp, iat = claims.get("exp"), claims.get("iat")
+        if isinstance(exp, int | float):
+            lifetime = float(exp - (iat if isinstance(iat, int | float) else now))
+            margin = min(60.0, max(0.0, lifetime) * self.refresh_margin)
+            self._renew_at = time.monotonic() + max(0.0, lifetime - margin)
+        else:
+            self._renew_at = float("inf")  # no expiry to read: renew only when it is refused
+        self._header = {"Authorization": f"Bearer {token}"}
+        self._token_generation += 1
+        self.tokens += 1
+        log.debug("got a token for %s as %s", ctx.base_url, self.username)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import weakref
 from typing import Final
 
@@ -13,13 +14,15 @@ from ._http import normalize_base_url
 from .api import ResourceGroups
 from .api._base import Closeable
 from .auth import Auth
-from .errors import ClientNotOpen, UsageError
+from .errors import APIError, ClientNotOpen, DecodeError, ServerNotRecognized, UsageError
 from .retry import NO_RETRY, RetryPolicy
 from .transport import ClientStats, Transport
-from .versions import ApiVersion
+from .versions import DETECTION_ORDER, ApiVersion, Release, parse_release
 from .versions import api_version as find_api_version
 
-__all__ = ["DEFAULT_MAX_CONCURRENCY", "DEFAULT_TIMEOUT", "AirflowClient"]
+__all__ = ["DEFAULT_MAX_CONCURRENCY", "DEFAULT_TIMEOUT", "AirflowClient", "detect_version"]
+
+log = logging.getLogger("airflow_async")
 
 #: Requests in flight at most, by default. Airflow 2's webserver runs 4 sync workers.
 DEFAULT_MAX_CONCURRENCY: Final = 16
@@ -27,6 +30,39 @@ DEFAULT_MAX_CONCURRENCY: Final = 16
 DEFAULT_TIMEOUT: Final = 30.0
 #: Largest response accepted by default (bytes).
 DEFAULT_MAX_RESPONSE_BYTES: Final = 256 * 1024 * 1024
+
+
+async def detect_version(transport: Transport) -> tuple[ApiVersion, Release]:
+    """Ask the server which API it speaks: the unauthenticated version endpoint of each version.
+
+    Tries the versions in :data:`~airflow_async.versions.DETECTION_ORDER` (v2 first: Airflow 3
+    answers 404 on ``/api/v1``) and returns the first that answers, with the server's release.
+
+    Raises:
+        ServerNotRecognized: None answered like Airflow; the message says what came back.
+    """
+    seen: list[str] = []
+    for version in DETECTION_ORDER:
+        try:
+            data = await transport.request("GET", ["version"], prefix=version.prefix, authenticate=False)
+        except (APIError, DecodeError) as exc:
+            seen.append(f"{version.version_path}: {exc}")
+            continue
+        text = data.get("version") if isinstance(data, dict) else None
+        try:
+            release = parse_release(text) if isinstance(text, str) else None
+        except ValueError:
+            release = None
+        if release is None:
+            seen.append(f"{version.version_path}: no release number in {str(data)[:80]!r}")
+            continue
+        log.debug("%s speaks API %s (Airflow %s)", transport.base_url, version.name, text)
+        return version, release
+    raise ServerNotRecognized(
+        f"{transport.base_url} does not answer like Airflow's REST API ({'; '.join(seen)}): is it the "
+        "Airflow webserver (Airflow 2) or api-server (Airflow 3) root? Pass api_version='v1' or 'v2' "
+        "to skip this check"
+    )
 
 
 class AirflowClient(ResourceGroups, AsyncClosing):
@@ -73,7 +109,11 @@ class AirflowClient(ResourceGroups, AsyncClosing):
         api_version: str = "v1",
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        self.api: ApiVersion = find_api_version(api_version)
+        #: The API version spoken: chosen on entry when ``api_version="auto"``.
+        self.api: ApiVersion | None = None if api_version == "auto" else find_api_version(api_version)
+        #: The server's release, as the version endpoint told it on entry (``None`` when the
+        #: version was forced and no probe was made).
+        self.server_version: Release | None = None
         if not isinstance(auth, Auth):
             raise UsageError(
                 f"auth must be an Auth such as BasicAuth('user', 'password'), got {type(auth).__name__}"
@@ -89,7 +129,6 @@ class AirflowClient(ResourceGroups, AsyncClosing):
         if max_response_bytes is not None and max_response_bytes < 1:
             raise UsageError(f"max_response_bytes must be None or >= 1, got {max_response_bytes!r}")
         self.base_url = normalize_base_url(base_url, api_version)
-        self.api_version = self.api.name
         self.auth = auth
         self.max_concurrency = max_concurrency
         self.retry = retry if retry is not None else NO_RETRY
@@ -102,8 +141,18 @@ class AirflowClient(ResourceGroups, AsyncClosing):
         self._closeables: weakref.WeakSet[Closeable] = weakref.WeakSet()
 
     @property
+    def api_version(self) -> str:
+        """``"v1"`` or ``"v2"``; ``"auto"`` until an auto-detecting client is open."""
+        return self.api.name if self.api is not None else "auto"
+
+    @property
     def api_prefix(self) -> str:
         """The path prefix of the client's API version (``/api/v1``)."""
+        if self.api is None:
+            raise ClientNotOpen(
+                "the API version is chosen when the client opens (api_version='auto'): use the "
+                "client inside 'async with', or pass api_version='v1' or 'v2'"
+            )
         return self.api.prefix
 
     def close_on_exit(self, closeable: Closeable) -> None:
@@ -135,9 +184,10 @@ class AirflowClient(ResourceGroups, AsyncClosing):
             )
         elif session.closed:
             raise UsageError("the session passed to AirflowClient is closed")
-        self._transport = Transport(
+        transport = Transport(
             base_url=self.base_url,
-            api_prefix=self.api_prefix,
+            api_prefix=self.api.prefix if self.api is not None else "",
+            api_name=self.api_version,
             auth=self.auth,
             session=session,
             max_concurrency=self.max_concurrency,
@@ -145,7 +195,19 @@ class AirflowClient(ResourceGroups, AsyncClosing):
             retry=self.retry,
             max_response_bytes=self.max_response_bytes,
         )
-        self._transport.stats = self._stats
+        transport.stats = self._stats
+        try:
+            if self.api is None:
+                self.api, self.server_version = await detect_version(transport)
+                transport.api_prefix, transport.api_name = self.api.prefix, self.api.name
+            why = self.auth.unsupported(self.api.name)
+            if why is not None:
+                raise UsageError(f"{why} (the server at {self.base_url} speaks API {self.api.name})")
+        except BaseException:
+            if self._borrowed is None:
+                await session.close()
+            raise
+        self._transport = transport
         return self
 
     async def aclose(self) -> None:

@@ -27,11 +27,13 @@ __all__ = [
     "HarvestAborted",
     "LoginFailed",
     "NotFound",
+    "NotSupportedByServer",
     "RateLimited",
     "RequestTimeout",
     "ResponseTooLarge",
     "RunNotFound",
     "ServerError",
+    "ServerNotRecognized",
     "SessionAuthUnsupported",
     "TransportError",
     "Unauthorized",
@@ -263,7 +265,18 @@ class Conflict(APIError):
 
 
 class ValidationError(APIError):
-    """422: the request body did not validate (Airflow 3 answers this for bad input)."""
+    """422: the request did not validate (Airflow 3 answers this for bad input).
+
+    ``str(err)`` names each problem as ``location: message``; :attr:`problems` has them as data.
+    """
+
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        """Each validation problem the server listed, as ``("body.logical_date", "Field required")``."""
+        raw = self.body.get("detail") if isinstance(self.body, Mapping) else None
+        if not isinstance(raw, list):
+            return [("", self.detail)] if self.detail else []
+        return _problems(raw)
 
 
 class RateLimited(APIError):
@@ -307,6 +320,26 @@ class HarvestAborted(AirflowError):
         super().__init__(message)
 
 
+class ServerNotRecognized(AirflowError):
+    """The base URL did not answer like an Airflow REST API of any version this library speaks.
+
+    Raised on entering a client with ``api_version="auto"``; the message says what came back
+    from each version endpoint asked (an HTML page, a proxy's error, nothing).
+    """
+
+
+class NotSupportedByServer(UsageError):
+    """The operation, group or body field is not in the API the server speaks, or not yet.
+
+    Attributes:
+        needs: What it needs, e.g. ``"Airflow 3.2.0"`` or ``"API v1 (Airflow 2)"``.
+    """
+
+    def __init__(self, message: str, *, needs: str) -> None:
+        self.needs = needs
+        super().__init__(message)
+
+
 _BY_STATUS: Mapping[int, type[APIError]] = {
     400: BadRequest,
     401: Unauthorized,
@@ -340,9 +373,10 @@ def error_for_status(
     """
     title = detail = type_ = instance = None
     if isinstance(body, Mapping):
+        # v1: Problem JSON {type, title, status, detail, instance}; v2: {"detail": str | list |
+        # object}; an unknown v2 route: {"error": str}. One reading for every shape.
         title = _opt_str(body.get("title"))
-        raw_detail = body.get("detail")
-        detail = raw_detail if isinstance(raw_detail, str) or raw_detail is None else str(raw_detail)
+        detail = _detail_text(body.get("detail", body.get("error")))
         type_ = _opt_str(body.get("type"))
         instance = _opt_str(body.get("instance"))
     elif isinstance(body, str) and body.strip():
@@ -366,6 +400,26 @@ def error_for_status(
     if cls is None:
         cls = ServerError if status >= 500 else APIError
     return cls(**kwargs)
+
+
+def _detail_text(raw: Any) -> str | None:
+    """The ``detail`` of an error body as one line: a v2 validation list reads ``loc: msg; ...``."""
+    if raw is None or isinstance(raw, str):
+        return raw
+    if isinstance(raw, list) and raw and all(isinstance(p, Mapping) for p in raw):
+        return "; ".join(f"{where}: {msg}" if where else msg for where, msg in _problems(raw))
+    return str(raw)
+
+
+def _problems(raw: list[Any]) -> list[tuple[str, str]]:
+    """``(location, message)`` of each entry of a v2 validation list (``{"loc": [...], "msg"}``)."""
+    found = []
+    for problem in raw:
+        if isinstance(problem, Mapping):
+            loc = problem.get("loc")
+            where = ".".join(str(part) for part in loc) if isinstance(loc, list | tuple) else ""
+            found.append((where, str(problem.get("msg", problem))))
+    return found
 
 
 def _opt_str(value: Any) -> str | None:

@@ -38,6 +38,19 @@ log = logging.getLogger("airflow_async")
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
+#: Sends no credentials: the version probe asks before the client knows how to authenticate.
+_NO_AUTH = Auth()
+
+
+def refusal_detail(body: bytes) -> str | None:
+    """The ``detail`` of a 401/403 body (``"Token Expired"``...), for the auth scheme to act on."""
+    try:
+        data = jsonlib.loads(body) if body else None
+    except ValueError:
+        return None
+    detail = data.get("detail") if isinstance(data, dict) else None
+    return detail if isinstance(detail, str) else None
+
 
 @attrs.define(kw_only=True)
 class ClientStats:
@@ -91,6 +104,7 @@ class Transport:
     Args:
         base_url: The server root.
         api_prefix: ``/api/v1`` or ``/api/v2``.
+        api_name: ``"v1"`` or ``"v2"``.
         auth: The authentication scheme.
         session: An open aiohttp session (owned by the client or borrowed).
         max_concurrency: Requests in flight at most.
@@ -104,6 +118,7 @@ class Transport:
         *,
         base_url: URL,
         api_prefix: str,
+        api_name: str,
         auth: Auth,
         session: aiohttp.ClientSession,
         max_concurrency: int,
@@ -113,6 +128,7 @@ class Transport:
     ) -> None:
         self.base_url = base_url
         self.api_prefix = api_prefix
+        self.api_name = api_name
         self.auth = auth
         self.session = session
         self.max_concurrency = max_concurrency
@@ -136,6 +152,11 @@ class Transport:
         #: How the transport waits between attempts (replaceable in tests).
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
+    @property
+    def api_version(self) -> str:
+        """The name of the API version spoken (``"v1"`` or ``"v2"``), for the auth scheme."""
+        return self.api_name
+
     def url(self, segments: Sequence[str | int], params: Mapping[str, QueryValue] | None = None) -> URL:
         """The full URL of an API path given as segments."""
         url: URL = build_url(self.base_url, self.api_prefix, segments, params)
@@ -149,6 +170,8 @@ class Transport:
         params: Mapping[str, QueryValue] | None = None,
         json: Any = None,
         idempotent: bool | None = None,
+        prefix: str | None = None,
+        authenticate: bool = True,
     ) -> Any:
         """Send an API request and return its decoded JSON body.
 
@@ -159,6 +182,8 @@ class Transport:
             json: A JSON body.
             idempotent: Whether the request is safe to repeat; by default GET, PUT and
                 DELETE are, POST and PATCH are not. Read-only POST listings pass True.
+            prefix: Another path prefix than the client's API version's (the version probe).
+            authenticate: False sends the request without credentials (the version probe).
 
         Raises:
             APIError: The server answered an error status (after retries).
@@ -166,12 +191,13 @@ class Transport:
             DecodeError: The body was not the JSON the API promises.
         """
         method = method.upper()
-        url = self.url(segments, params)
+        url: URL = build_url(self.base_url, self.api_prefix if prefix is None else prefix, segments, params)
         body = None if json is None else jsonlib.dumps(json).encode()
+        auth = self.auth if authenticate else _NO_AUTH
         failed: AirflowError | None = None
         try:
             try:
-                result = await self._attempt(method, url, body)
+                result = await self._attempt(method, url, body, auth)
             except AirflowError as first:
                 if not self.retry.enabled:
                     raise
@@ -188,7 +214,7 @@ class Transport:
                 if failed is not None:
                     error, failed = failed, None
                     raise error
-                return await self._attempt(method, url, body)
+                return await self._attempt(method, url, body, auth)
 
             result = await self._retrying(method, url, safe)(attempt)
         except AirflowError:
@@ -255,8 +281,7 @@ class Transport:
             sleep=self.sleep,
         )
 
-    async def _attempt(self, method: str, url: URL, body: bytes | None) -> Any:
-        auth = self.auth
+    async def _attempt(self, method: str, url: URL, body: bytes | None, auth: Auth) -> Any:
         await auth.prepare(self)
         reauthed = False
         while True:
@@ -267,7 +292,7 @@ class Transport:
             async with self.semaphore:
                 status, resp_headers, data, _ = await self._send(method, url, headers, body)
             if status in (401, 403) and not reauthed:
-                if await auth.on_unauthorized(self, status, generation):
+                if await auth.on_unauthorized(self, status, generation, refusal_detail(data)):
                     reauthed = True
                     self.stats.reauths += 1
                     continue
@@ -376,16 +401,22 @@ class Transport:
         *,
         headers: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
+        json: Any = None,
     ) -> RawResponse:
         """Send one request for an auth scheme: no auth, no retries, no redirects."""
+        sent = dict(headers or {})
+        body = None
+        if json is not None:
+            body = jsonlib.dumps(json).encode()
+            sent["Content-Type"] = "application/json"
         async with self.semaphore:
-            status, resp_headers, body, cookies = await self._send(
-                method, url, dict(headers or {}), None, form=data, allow_redirects=False
+            status, resp_headers, body_read, cookies = await self._send(
+                method, url, sent, body, form=data, allow_redirects=False
             )
         return RawResponse(
             status=status,
             headers=dict(resp_headers),
-            body=body,
+            body=body_read,
             cookies={name: morsel.value for name, morsel in cookies.items()},
             url=url,
         )

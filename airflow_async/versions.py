@@ -17,7 +17,7 @@ import attrs
 
 from .errors import UsageError
 
-__all__ = ["API_VERSIONS", "ApiVersion", "Release", "api_version", "parse_release"]
+__all__ = ["API_VERSIONS", "DETECTION_ORDER", "ApiVersion", "Release", "api_version", "parse_release"]
 
 #: A release number as a comparable tuple: ``"3.1.7"`` -> ``(3, 1, 7)``.
 Release = tuple[int, ...]
@@ -62,9 +62,13 @@ API_VERSIONS: Final[Mapping[str, ApiVersion]] = {
         name="v1", prefix="/api/v1", airflow="2.x", version_path="/api/v1/version", supported=True
     ),
     "v2": ApiVersion(
-        name="v2", prefix="/api/v2", airflow="3.x", version_path="/api/v2/version", supported=False
+        name="v2", prefix="/api/v2", airflow="3.x", version_path="/api/v2/version", supported=True
     ),
 }
+
+#: The order ``api_version="auto"`` asks the versions in: Airflow 3 first (it answers 404 on
+#: ``/api/v1``), then Airflow 2 (whose webserver has no ``/api/v2``).
+DETECTION_ORDER: Final[tuple[ApiVersion, ...]] = (API_VERSIONS["v2"], API_VERSIONS["v1"])
 
 
 def api_version(name: str) -> ApiVersion:
@@ -75,7 +79,8 @@ def api_version(name: str) -> ApiVersion:
     """
     version = API_VERSIONS.get(name) if isinstance(name, str) else None
     if version is None:
-        raise UsageError(f"api_version must be one of {sorted(API_VERSIONS)}, got {name!r}")
+        choices = ", ".join(repr(n) for n in ("auto", *API_VERSIONS))
+        raise UsageError(f"api_version must be one of {choices} (auto asks the server), got {name!r}")
     if not version.supported:
         speaks = [v for v in API_VERSIONS.values() if v.supported]
         raise UsageError(

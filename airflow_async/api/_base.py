@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar, ov
 
 from .._http import QueryValue
 from .._validate import check_map_index, check_strings, iso
-from ..errors import DecodeError, UsageError
+from ..errors import ClientNotOpen, DecodeError, NotSupportedByServer, UsageError
 from ..models._convert import structure
 from ..pagination import Paginator
 
@@ -137,17 +137,35 @@ class ClientCore(Protocol):
 
 
 R = TypeVar("R", bound="Resource")
+R1 = TypeVar("R1", bound="Resource")
+R2 = TypeVar("R2", bound="Resource")
+
+#: Which Airflow releases speak each API version, for messages.
+_AIRFLOW = {"v1": "Airflow 2", "v2": "Airflow 3"}
 
 
 class Group(Generic[R]):
     """A resource group attribute of the client, created on first use and kept per client.
 
-    Declared once per group in :class:`~airflow_async.api.ResourceGroups`, with the class that
-    implements the group on each API version.
+    Declared once per group in :class:`~airflow_async.api.ResourceGroups` with the class that
+    implements it on each API version: ``Group(v1.DAGResource, v2.DAGResource)``, or one of
+    them for a group only one version has. Reading it on a client whose server speaks a
+    version without the group raises :class:`~airflow_async.errors.NotSupportedByServer`.
     """
 
-    def __init__(self, v1: type[R]) -> None:
-        self._classes: dict[str, type[R]] = {"v1": v1}
+    @overload
+    def __init__(self: Group[R1], v1: type[R1]) -> None: ...
+
+    @overload
+    def __init__(self: Group[R1 | R2], v1: type[R1], v2: type[R2]) -> None: ...
+
+    @overload
+    def __init__(self: Group[R2], *, v2: type[R2]) -> None: ...
+
+    def __init__(self, v1: type[Any] | None = None, v2: type[Any] | None = None) -> None:
+        self._classes: dict[str, type[Any]] = {
+            name: cls for name, cls in (("v1", v1), ("v2", v2)) if cls is not None
+        }
         self._name = ""
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
@@ -163,13 +181,22 @@ class Group(Generic[R]):
         if obj is None:
             return self
         version: str = getattr(obj, "api_version", "v1")
+        if version == "auto":
+            raise ClientNotOpen(
+                f"client.{self._name} depends on the API version, chosen when the client opens: use it "
+                "inside 'async with AirflowClient(...)', or pass api_version='v1' or 'v2'"
+            )
         cls = self._classes.get(version)
         if cls is None:
-            have = ", ".join(sorted(self._classes))
-            raise UsageError(f"client.{self._name} is not part of API {version}; it exists in API {have}")
+            have = " and ".join(f"API {v} ({_AIRFLOW[v]})" for v in sorted(self._classes))
+            raise NotSupportedByServer(
+                f"client.{self._name} is not part of API {version} ({_AIRFLOW.get(version, version)}), "
+                f"which this server speaks; it exists in {have}",
+                needs=have,
+            )
         group = cls(obj)
         obj.__dict__[self._name] = group  # later reads find the instance attribute first
-        return group
+        return group  # type: ignore[no-any-return]
 
 
 class Resource:

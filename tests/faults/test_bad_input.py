@@ -259,7 +259,7 @@ async def test_counts_and_keys_that_make_no_sense(srv: FaultsServer, case: str) 
         (dict(max_concurrency=0), "max_concurrency must be an int >= 1, got 0"),
         (dict(timeout=-1), "timeout must be seconds > 0"),
         (dict(max_response_bytes=0), "max_response_bytes must be None or >= 1, got 0"),
-        (dict(retry=None, api_version="v2"), "api_version 'v2' .* is not supported yet"),
+        (dict(retry=None, api_version="v3"), "api_version must be one of 'auto', 'v1', 'v2' .*, got 'v3'"),
         (
             dict(auth=("admin", "admin")),
             r"auth must be an Auth such as BasicAuth\('user', 'password'\), got tuple",

@@ -217,8 +217,8 @@ def test_bad_constructor_arguments() -> None:
         AirflowClient(BASE, auth=BasicAuth("a", "b"), max_concurrency=0)
     with pytest.raises(UsageError, match="auth"):
         AirflowClient(BASE, auth=("a", "b"))  # type: ignore[arg-type]
-    with pytest.raises(UsageError, match="not supported yet"):
-        AirflowClient(BASE, auth=BasicAuth("a", "b"), api_version="v2")
+    with pytest.raises(UsageError, match="api_version must be one of 'auto', 'v1', 'v2'"):
+        AirflowClient(BASE, auth=BasicAuth("a", "b"), api_version="2")
     with pytest.raises(UsageError, match="timeout"):
         AirflowClient(BASE, auth=BasicAuth("a", "b"), timeout=-1)
 
