@@ -362,7 +362,8 @@ _TI_KEY: Final = ("dag_id", "dag_run_id", "task_id", "map_index")
 #: The kinds ``export`` knows. The columns are pinned here, not derived from the models (whose
 #: field order may move): identity first, under the names both API versions share and
 #: version-agnostic code reads (``logical_date``, not v1's ``execution_date``); fields only one
-#: version sends (``execution_date``, ``external_trigger``, ``sla_miss``) are left out.
+#: version sends (v1's ``execution_date``, ``external_trigger``, ``sla_miss``; v2's ``run_after``,
+#: ``id``, ``queued_at``...) are left out, so a file has the same columns whatever the server.
 EXPORTS: Final[dict[str, ExportKind]] = {
     "dag-runs": ExportKind(
         name="dag-runs",

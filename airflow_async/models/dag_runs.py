@@ -32,6 +32,20 @@ class DAGRun:
     external_trigger: bool | None = None  # v1 only
     conf: dict[str, Any] | None = None
     note: str | None = None
+    #: v2 only: when the run may start; always set, where ``logical_date`` may be null.
+    run_after: datetime | None = None
+    queued_at: datetime | None = None
+    duration: float | None = None  # v2 only
+    triggered_by: str | None = None  # v2 only
+    triggering_user_name: str | None = None  # v2 only
+    dag_versions: list[dict[str, Any]] | None = None  # v2 only
+    bundle_version: str | None = None  # v2 only
+    dag_display_name: str | None = None  # v2 only
+    partition_key: str | None = None  # v2 only (3.2+)
+
+    def __attrs_post_init__(self) -> None:
+        if self.logical_date is None and self.execution_date is not None:
+            object.__setattr__(self, "logical_date", self.execution_date)
 
 
 @attrs.frozen(kw_only=True)

@@ -62,10 +62,20 @@ class TaskInstance(_TaskInstanceFields):
     trigger: dict[str, Any] | None = None
     triggerer_job: dict[str, Any] | None = None
 
-    @property
-    def logical_date(self) -> datetime | None:
-        """The logical date of the task instance's DAG run (what v1 calls ``execution_date``)."""
-        return self.execution_date
+    #: The logical date of the run (v2 sends it, and may send null; on v1 it is ``execution_date``).
+    logical_date: datetime | None = None
+    run_after: datetime | None = None  # v2 only
+    #: v2 only: a UUID that changes on every retry or clear; key task instances on
+    #: ``(dag_id, dag_run_id, task_id, map_index)`` instead.
+    id: str | None = None
+    operator_name: str | None = None  # v2 only
+    scheduled_when: datetime | None = None  # v2 only
+    dag_display_name: str | None = None  # v2 only
+    dag_version: dict[str, Any] | None = None  # v2 only
+
+    def __attrs_post_init__(self) -> None:
+        if self.logical_date is None and self.execution_date is not None:
+            object.__setattr__(self, "logical_date", self.execution_date)
 
 
 @attrs.frozen(kw_only=True)

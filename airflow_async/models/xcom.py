@@ -15,8 +15,8 @@ class XComEntry:
     """One row of an XCom listing (no value: listings do not carry values).
 
     v1 listings carry no run id; the harvest fills ``dag_run_id`` from the DAG
-    runs it listed, and v2 listings carry it as ``run_id``. v1 sends the run's
-    date as ``execution_date``; read :attr:`logical_date` on either version.
+    runs it listed, and v2 listings carry it (as ``run_id`` on the wire). v1 sends the
+    run's date as ``execution_date``; :attr:`logical_date` holds it on either version.
     """
 
     dag_id: str
@@ -26,11 +26,13 @@ class XComEntry:
     map_index: int = -1
     timestamp: datetime | None = None
     dag_run_id: str | None = None
+    #: The logical date of the entry's DAG run (v2 sends it; on v1 it is ``execution_date``).
+    logical_date: datetime | None = None
+    run_after: datetime | None = None  # v2 only
 
-    @property
-    def logical_date(self) -> datetime | None:
-        """The logical date of the entry's DAG run (what v1 calls ``execution_date``)."""
-        return self.execution_date
+    def __attrs_post_init__(self) -> None:
+        if self.logical_date is None and self.execution_date is not None:
+            object.__setattr__(self, "logical_date", self.execution_date)
 
     @property
     def natural_key(self) -> tuple[str, str, str, int, str]:

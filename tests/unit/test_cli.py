@@ -419,10 +419,13 @@ PINNED_COLUMNS = {
 }
 #: What each kind's model has that the export leaves out on purpose: v1-only fields (the
 #: neutral logical_date stands for execution_date; run_type for external_trigger).
+_V2_RUN = {"run_after", "queued_at", "duration", "triggered_by", "triggering_user_name", "dag_versions"}
+_V2_RUN |= {"bundle_version", "dag_display_name", "partition_key"}
+_V2_TI = {"run_after", "id", "operator_name", "scheduled_when", "dag_display_name", "dag_version"}
 LEFT_OUT = {
-    "dag-runs": (DAGRun, {"execution_date", "external_trigger"}),
-    "task-instances": (TaskInstance, {"execution_date", "sla_miss"}),
-    "xcom-entries": (XComEntry, {"execution_date"}),
+    "dag-runs": (DAGRun, {"execution_date", "external_trigger", *_V2_RUN}),
+    "task-instances": (TaskInstance, {"execution_date", "sla_miss", *_V2_TI}),
+    "xcom-entries": (XComEntry, {"execution_date", "run_after"}),
 }
 
 

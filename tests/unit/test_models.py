@@ -94,6 +94,13 @@ def test_task_instance_and_its_tries_have_the_same_defaults() -> None:
         "sla_miss",
         "trigger",
         "triggerer_job",
+        "logical_date",
+        "run_after",
+        "id",
+        "operator_name",
+        "scheduled_when",
+        "dag_display_name",
+        "dag_version",
     ]
     assert all(getattr(ti, n) is None for n in extra)
     with pytest.raises(DecodeError, match="TaskInstanceHistory"):
@@ -111,13 +118,14 @@ def test_unknown_fields_from_a_newer_server_are_ignored() -> None:
             "dag_versions": [{"id": "0191", "version_number": 2}],
             "bundle_version": None,
             "state": "success",
+            "some_field_of_3_9": {"nested": [1, 2]},
         },
         DAGRun,
     )
     assert run.dag_run_id == "manual__1"
-    assert run.logical_date == datetime(2024, 5, 1, tzinfo=UTC)
+    assert run.logical_date == run.run_after == datetime(2024, 5, 1, tzinfo=UTC)
     assert run.execution_date is None  # v1 only
-    assert not hasattr(run, "run_after")
+    assert not hasattr(run, "some_field_of_3_9")
     stats = structure(
         {"dag_id": "etl", "stats": [{"state": "queued", "count": 1, "since": "2024"}], "more": {"a": 1}},
         DagStats,
@@ -176,6 +184,8 @@ def test_an_xcom_is_its_entry_with_the_value() -> None:
         "map_index",
         "timestamp",
         "dag_run_id",
+        "logical_date",
+        "run_after",
     ]
     assert [f.name for f in attrs.fields(XCom)] == [*(f.name for f in attrs.fields(XComEntry)), "value"]
 

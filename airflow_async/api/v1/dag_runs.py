@@ -15,8 +15,8 @@ from ...models import DAGRun, TaskInstanceReference
 from ...models._convert import structure
 from ...models.v1 import DatasetEvent
 from ...pagination import Paginator
+from .. import paths
 from .._base import Resource, filter_query, split_options, unpack_collection
-from . import paths
 from .filters import DAGRunListOptions
 
 #: States in which a DAG run has finished.

@@ -13,8 +13,8 @@ from ..._validate import check_bool, check_choice, check_id, check_strings, iso
 from ...errors import DecodeError, UsageError
 from ...models import DAG, DAGDetail, Task, TaskInstanceReference
 from ...pagination import Paginator
+from .. import paths
 from .._base import PageOptions, Resource, split_options
-from . import paths
 
 #: States ``set_task_instances_state`` and ``task_instances.set_state`` can set.
 SETTABLE_TASK_STATES = frozenset({"success", "failed", "skipped"})

@@ -11,8 +11,8 @@ from ..._validate import check_id, check_limit, check_strings
 from ...errors import UsageError
 from ...models.v1 import Dataset, DatasetEvent, QueuedEvent
 from ...pagination import Paginator
+from .. import paths
 from .._base import PageOptions, Resource
-from . import paths
 
 
 def _dataset_key(d: Dataset) -> str:

@@ -16,8 +16,8 @@ from ..._validate import (
 from ...models import TaskDependency, TaskInstance, TaskInstanceHistory, TaskInstanceReference, TaskLog
 from ...models._convert import structure
 from ...pagination import Paginator
+from .. import paths
 from .._base import PageOptions, Resource, filter_body, filter_query, mapped_segments, split_options
-from . import paths
 from .dags import SETTABLE_TASK_STATES
 from .filters import TaskInstanceBatchFilters, TaskInstanceListOptions
 

@@ -12,8 +12,8 @@ from ...errors import RunNotFound
 from ...harvest import Harvest, HarvestOptions, HarvestStats, RunIds
 from ...models import XCom, XComEntry
 from ...pagination import Paginator
+from .. import paths
 from .._base import PageOptions, Resource
-from . import paths
 from .dag_runs import DAGRunResource
 from .run_ids import RunIdMap
 

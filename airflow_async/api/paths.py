@@ -1,12 +1,13 @@
-"""API v1: the paths of the objects that nest under a DAG, built (and their ids checked) once.
+"""The paths of the objects that nest under a DAG: the same in API v1 and v2, built once.
 
-Each function returns path segments after the ``/api/v1`` prefix; the transport encodes each
-segment on its own. ``wildcard=True`` accepts ``~`` for "all" where the listing takes it.
+Each function checks the ids it is given and returns path segments after the API prefix
+(``/api/v1`` or ``/api/v2``); the transport encodes each segment on its own. ``wildcard=True``
+accepts ``~`` for "all" where the listing takes it.
 """
 
 from __future__ import annotations
 
-from ..._validate import check_id
+from .._validate import check_id
 
 __all__ = ["dag", "dag_run", "task_instance", "xcom_entries"]
 
