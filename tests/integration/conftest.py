@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 
 from tests.harness import airflow2 as harness
+from tests.harness import airflow3 as harness3
 
 from .servers import RealServer, airflow2_server
 
@@ -120,3 +121,81 @@ def server(request: pytest.FixtureRequest) -> RealServer:
     if request.param == "airflow2":
         return airflow2_server(request.getfixturevalue("airflow2"))
     raise AssertionError(f"unknown server {request.param!r}")
+
+
+# ------------------------------------------------------------------------------------------------
+# Airflow 3.3.2 (API v2): tests/harness/airflow3.py
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Airflow3Info:
+    """A running Airflow 3.3.2: ``url`` (main api-server), ``short_token_url`` (an api-server on
+    the same database and JWT secret whose tokens are refused 5 s after they were issued)."""
+
+    url: str
+    short_token_url: str | None
+    admin: tuple[str, str]
+    viewer: tuple[str, str]
+    manifest: list[dict[str, Any]] = field(repr=False)
+    manifest_path: Path
+    airflow_home: Path | None
+    python: Path
+
+
+@pytest.fixture(scope="session")
+def airflow3_server_info() -> Iterator[dict[str, Any]]:
+    """The Airflow 3 harness's raw info dict (url, short_token_url, manifest, pids, timings, ...).
+
+    By default the harness installs Airflow 3.3.2 (once, into .cache/), starts both api-servers,
+    seeds them and stops them at the end of the session. To reuse servers that are already
+    running (``python -m tests.harness.airflow3 start`` prints the exports), set
+    ``AIRFLOW_ASYNC_TEST3_URL``, ``AIRFLOW_ASYNC_TEST3_SHORT_TOKEN_URL``,
+    ``AIRFLOW_ASYNC_TEST3_MANIFEST`` and optionally ``AIRFLOW_ASYNC_TEST3_HOME`` /
+    ``AIRFLOW_ASYNC_TEST3_PYTHON``; ``AIRFLOW_ASYNC_TEST3_ADMIN`` / ``AIRFLOW_ASYNC_TEST3_VIEWER`` as
+    ``user:password``. Seed volume: ``AIRFLOW_ASYNC_TEST3_XCOMS`` (default 2000) and
+    ``AIRFLOW_ASYNC_TEST3_RUNS`` (default 110). Independent of the Airflow 2 fixtures and their
+    ``AIRFLOW_ASYNC_TEST_*`` variables. Never skips: a server that cannot start raises with its
+    log tail.
+    """
+    url = os.environ.get("AIRFLOW_ASYNC_TEST3_URL")
+    if url:
+        manifest = os.environ.get("AIRFLOW_ASYNC_TEST3_MANIFEST")
+        if not manifest:
+            raise RuntimeError("AIRFLOW_ASYNC_TEST3_URL is set but AIRFLOW_ASYNC_TEST3_MANIFEST is not")
+        short_url = os.environ.get("AIRFLOW_ASYNC_TEST3_SHORT_TOKEN_URL") or ""
+        python = os.environ.get("AIRFLOW_ASYNC_TEST3_PYTHON") or str(harness3.AIRFLOW_VENV / "bin" / "python")
+        yield {
+            "url": url.rstrip("/"),
+            "short_token_url": short_url.rstrip("/") or None,
+            "manifest": manifest,
+            "airflow_home": os.environ.get("AIRFLOW_ASYNC_TEST3_HOME"),
+            "python": python,
+            "reused": True,
+        }
+        return
+    server = harness3.Airflow3Server()
+    try:
+        server.start_and_seed(
+            xcoms=int(os.environ.get("AIRFLOW_ASYNC_TEST3_XCOMS", "2000")),
+            runs=int(os.environ.get("AIRFLOW_ASYNC_TEST3_RUNS", "110")),
+        )
+        yield {**server.info(), "reused": False}
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def airflow3(airflow3_server_info: dict[str, Any]) -> Airflow3Info:
+    info = airflow3_server_info
+    manifest_path = Path(info["manifest"])
+    return Airflow3Info(
+        url=info["url"],
+        short_token_url=info["short_token_url"],
+        admin=_creds("AIRFLOW_ASYNC_TEST3_ADMIN", harness3.ADMIN),
+        viewer=_creds("AIRFLOW_ASYNC_TEST3_VIEWER", harness3.VIEWER),
+        manifest=_load_manifest(manifest_path),
+        manifest_path=manifest_path,
+        airflow_home=Path(info["airflow_home"]) if info.get("airflow_home") else None,
+        python=Path(info["python"]),
+    )
