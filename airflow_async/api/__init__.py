@@ -7,7 +7,7 @@ first use. The version packages (``airflow_async.api.v1``) hold the paths, param
 bodies of their operations; what every version shares is in ``_base.py``.
 """
 
-from . import v1
+from . import v1, v2
 from ._base import Group
 
 __all__ = ["ResourceGroups"]
@@ -15,6 +15,9 @@ __all__ = ["ResourceGroups"]
 
 class ResourceGroups:
     """The resource groups of a client, one per part of the API.
+
+    A group listed with one class exists only in that API version (v1: datasets, roles, users,
+    permissions...); the same class named for both versions means the operations are the same.
 
     Attributes:
         dags, dag_runs, task_instances, xcom, variables, pools, connections, monitoring,
@@ -24,14 +27,14 @@ class ResourceGroups:
             maps each operationId to its method).
     """
 
-    dags = Group(v1.DAGResource)
-    dag_runs = Group(v1.DAGRunResource)
-    task_instances = Group(v1.TaskInstanceResource)
-    xcom = Group(v1.XComResource)
-    variables = Group(v1.VariableResource)
-    pools = Group(v1.PoolResource)
-    connections = Group(v1.ConnectionResource)
-    monitoring = Group(v1.MonitoringResource)
+    dags = Group(v1.DAGResource, v2.DAGResource)
+    dag_runs = Group(v1.DAGRunResource, v2.DAGRunResource)
+    task_instances = Group(v1.TaskInstanceResource, v2.TaskInstanceResource)
+    xcom = Group(v1.XComResource, v2.XComResource)
+    variables = Group(v1.VariableResource, v1.VariableResource)
+    pools = Group(v1.PoolResource, v1.PoolResource)
+    connections = Group(v1.ConnectionResource, v1.ConnectionResource)
+    monitoring = Group(v1.MonitoringResource, v2.MonitoringResource)
     datasets = Group(v1.DatasetResource)
     event_logs = Group(v1.EventLogResource)
     import_errors = Group(v1.ImportErrorResource)

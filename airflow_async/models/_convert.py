@@ -15,7 +15,7 @@ import cattrs
 
 from ..errors import DecodeError
 
-__all__ = ["Page", "converter", "parse_datetime", "structure"]
+__all__ = ["Page", "converter", "make_converter", "parse_datetime", "structure", "structure_with"]
 
 T = TypeVar("T")
 
@@ -40,7 +40,12 @@ class Page(Generic[T]):
     offset: int
 
 
-def _make_converter() -> cattrs.Converter:
+def make_converter() -> cattrs.Converter:
+    """A converter for the models: aware datetimes, unknown keys ignored, ``Any`` passed through.
+
+    An API version whose wire names differ from the models' starts from one of these and adds
+    its renames (see ``airflow_async.api.v2._wire``).
+    """
     conv = cattrs.Converter(forbid_extra_keys=False)
     conv.register_structure_hook(datetime, lambda v, _: parse_datetime(v))
     conv.register_unstructure_hook(datetime, lambda v: v.isoformat())
@@ -49,7 +54,7 @@ def _make_converter() -> cattrs.Converter:
 
 
 #: The converter used for every model.
-converter = _make_converter()
+converter = make_converter()
 
 
 def structure(data: Any, model: type[T], *, source: Callable[[], tuple[str, str]] | None = None) -> T:
@@ -58,10 +63,21 @@ def structure(data: Any, model: type[T], *, source: Callable[[], tuple[str, str]
     ``source`` returns the ``(method, url)`` of the request the data came from; it is
     called only to word an error, so building the URL costs nothing on success.
     """
+    return structure_with(converter, data, model, source=source)
+
+
+def structure_with(
+    conv: cattrs.Converter,
+    data: Any,
+    model: type[T],
+    *,
+    source: Callable[[], tuple[str, str]] | None = None,
+) -> T:
+    """:func:`structure` with another converter (an API version's own renames)."""
     try:
         if not isinstance(data, Mapping):
             raise TypeError("expected a JSON object")
-        return converter.structure(data, model)
+        return conv.structure(data, model)
     except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
         if isinstance(exc, cattrs.BaseValidationError):
             detail = "; ".join(cattrs.transform_error(exc))

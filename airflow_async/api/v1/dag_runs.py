@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import builtins
-import time
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal, Unpack, overload
+from typing import Any, Unpack
 
-from ..._validate import check_bool, check_choice, check_id, check_limit, check_text, iso
+from ..._validate import check_id, check_limit, check_text, iso
 from ..._validate import check_strings as _seq
-from ...models import DAGRun, TaskInstanceReference
+from ...models import DAGRun
 from ...models._convert import structure
 from ...models.v1 import DatasetEvent
 from ...pagination import Paginator
 from .. import paths
-from .._base import Resource, filter_query, split_options, unpack_collection
+from .._base import filter_query, split_options, unpack_collection
+from .._dag_runs import FINISHED_STATES as FINISHED_STATES
+from .._dag_runs import SETTABLE_RUN_STATES as SETTABLE_RUN_STATES
+from .._dag_runs import DAGRunCommon, run_key
 from .filters import DAGRunListOptions
 
-#: States in which a DAG run has finished.
-FINISHED_STATES = frozenset({"success", "failed"})
-#: States ``set_state`` can set.
-SETTABLE_RUN_STATES = frozenset({"success", "failed", "queued"})
 
-
-def _run_key(r: DAGRun) -> tuple[str, str]:
-    return (r.dag_id, r.dag_run_id)
-
-
-class DAGRunResource(Resource):
+class DAGRunResource(DAGRunCommon):
     """The DAG run endpoints (``/dags/{dag_id}/dagRuns``)."""
 
     def list(
@@ -46,7 +38,7 @@ class DAGRunResource(Resource):
             (*paths.dag(dag_id, wildcard=True), "dagRuns"),
             "dag_runs",
             DAGRun,
-            _run_key,
+            run_key,
             params={**filter_query(filters), "order_by": order_by},
             paging=paging,
         )
@@ -82,10 +74,6 @@ class DAGRunResource(Resource):
         raw, total = unpack_collection(data, "dag_runs", source)
         return [structure(r, DAGRun, source=source) for r in raw], total
 
-    async def get(self, dag_id: str, dag_run_id: str) -> DAGRun:
-        """Get one DAG run."""
-        return await self._one("GET", paths.dag_run(dag_id, dag_run_id), DAGRun)
-
     async def trigger(
         self,
         dag_id: str,
@@ -109,60 +97,6 @@ class DAGRunResource(Resource):
             body["note"] = note
         return await self._one("POST", (*paths.dag(dag_id), "dagRuns"), DAGRun, json=body)
 
-    async def delete(self, dag_id: str, dag_run_id: str) -> None:
-        """Delete a DAG run."""
-        await self._call("DELETE", paths.dag_run(dag_id, dag_run_id))
-
-    async def set_state(self, dag_id: str, dag_run_id: str, state: str) -> DAGRun:
-        """Set a DAG run's state: ``"success"``, ``"failed"`` or ``"queued"``.
-
-        ``success`` and ``failed`` also set its unfinished task instances; ``queued`` makes the
-        scheduler run it again.
-        """
-        return await self._one(
-            "PATCH",
-            paths.dag_run(dag_id, dag_run_id),
-            DAGRun,
-            json={"state": check_choice("state", state, SETTABLE_RUN_STATES)},
-            idempotent=True,  # setting a state to a value
-        )
-
-    @overload
-    async def clear(
-        self, dag_id: str, dag_run_id: str, *, dry_run: Literal[True]
-    ) -> builtins.list[TaskInstanceReference]: ...
-
-    @overload
-    async def clear(self, dag_id: str, dag_run_id: str, *, dry_run: Literal[False]) -> DAGRun: ...
-
-    async def clear(
-        self, dag_id: str, dag_run_id: str, *, dry_run: bool
-    ) -> DAGRun | builtins.list[TaskInstanceReference]:
-        """Clear every task instance of a DAG run, so the scheduler runs it again.
-
-        Args:
-            dag_id: The DAG.
-            dag_run_id: The run.
-            dry_run: Required. ``True`` changes nothing and returns the task instances that
-                would be cleared; ``False`` clears them and returns the run. (The spec says the
-                server defaults to a dry run; the 2.11 server defaults to clearing.)
-        """
-        check_bool("dry_run", dry_run)
-        segments = (*paths.dag_run(dag_id, dag_run_id), "clear")
-        if dry_run:
-            # The 2.11 server answers a dry run with task instance references (its spec says
-            # full task instances); the references are what both carry.
-            items, _ = await self._items(
-                "POST",
-                segments,
-                "task_instances",
-                TaskInstanceReference,
-                json={"dry_run": True},
-                idempotent=True,
-            )
-            return items
-        return await self._one("POST", segments, DAGRun, json={"dry_run": False})
-
     async def set_note(self, dag_id: str, dag_run_id: str, note: str) -> DAGRun:
         """Set the note of a DAG run (replacing any note it had)."""
         return await self._one(
@@ -182,25 +116,3 @@ class DAGRunResource(Resource):
             DatasetEvent,
         )
         return items
-
-    async def wait(
-        self,
-        dag_id: str,
-        dag_run_id: str,
-        *,
-        poll_interval: float = 2.0,
-        max_wait: float | None = 600.0,
-    ) -> DAGRun:
-        """Poll a DAG run until it finishes (``success`` or ``failed``) and return it.
-
-        Raises:
-            TimeoutError: ``max_wait`` seconds passed first.
-        """
-        deadline = None if max_wait is None else time.monotonic() + max_wait
-        while True:
-            run = await self.get(dag_id, dag_run_id)
-            if run.state in FINISHED_STATES:
-                return run
-            if deadline is not None and time.monotonic() >= deadline:
-                raise TimeoutError(f"DAG run {dag_id}/{dag_run_id} is still {run.state!r} after {max_wait}s")
-            await asyncio.sleep(poll_interval)

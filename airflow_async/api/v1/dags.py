@@ -11,17 +11,14 @@ import attrs
 
 from ..._validate import check_bool, check_choice, check_id, check_strings, iso
 from ...errors import DecodeError, UsageError
-from ...models import DAG, DAGDetail, Task, TaskInstanceReference
+from ...models import DAG, TaskInstanceReference
 from ...pagination import Paginator
 from .. import paths
-from .._base import PageOptions, Resource, split_options
+from .._base import PageOptions, split_options
+from .._dags import DAGCommon, dag_key
 
 #: States ``set_task_instances_state`` and ``task_instances.set_state`` can set.
 SETTABLE_TASK_STATES = frozenset({"success", "failed", "skipped"})
-
-
-def _dag_key(d: DAG) -> str:
-    return d.dag_id
 
 
 class RelatedTasks(TypedDict, total=False):
@@ -42,7 +39,7 @@ class RelatedTasks(TypedDict, total=False):
     include_past: bool
 
 
-class DAGResource(Resource):
+class DAGResource(DAGCommon):
     """The DAG endpoints (``/dags``, ``/dagSources``, ``/parseDagFile``)."""
 
     def list(
@@ -60,7 +57,7 @@ class DAGResource(Resource):
             ("dags",),
             "dags",
             DAG,
-            _dag_key,
+            dag_key,
             params={
                 "tags": check_strings("tags", tags),
                 "only_active": only_active,
@@ -70,37 +67,6 @@ class DAGResource(Resource):
             },
             paging=paging,
         )
-
-    async def get(self, dag_id: str) -> DAG:
-        """Get one DAG."""
-        return await self._one("GET", paths.dag(dag_id), DAG)
-
-    async def details(self, dag_id: str) -> DAGDetail:
-        """Get one DAG with its details (timezone, params, start date, doc...)."""
-        return await self._one("GET", (*paths.dag(dag_id), "details"), DAGDetail)
-
-    async def update(self, dag_id: str, *, is_paused: bool) -> DAG:
-        """Update a DAG: ``is_paused`` is the only field the v1 API lets a client change.
-
-        Setting a flag to a value is safe to repeat, so this PATCH is retried.
-        """
-        check_bool("is_paused", is_paused)
-        return await self._one(
-            "PATCH",
-            paths.dag(dag_id),
-            DAG,
-            params={"update_mask": "is_paused"},
-            json={"is_paused": is_paused},
-            idempotent=True,
-        )
-
-    async def pause(self, dag_id: str) -> DAG:
-        """Pause a DAG (``PATCH`` with ``update_mask=is_paused``)."""
-        return await self.update(dag_id, is_paused=True)
-
-    async def unpause(self, dag_id: str) -> DAG:
-        """Unpause a DAG."""
-        return await self.update(dag_id, is_paused=False)
 
     async def update_many(
         self,
@@ -147,28 +113,6 @@ class DAGResource(Resource):
             json={"is_paused": is_paused},
             idempotent=True,  # setting a flag to a value
         )
-
-    async def delete(self, dag_id: str) -> None:
-        """Delete a DAG and all its metadata (runs, task instances, XComs...).
-
-        The DAG comes back if its file is still in the DAGs folder when the scheduler parses it.
-
-        Raises:
-            NotFound: No such DAG.
-            Conflict: Task instances of the DAG are running.
-        """
-        await self._call("DELETE", paths.dag(dag_id))
-
-    async def tasks(self, dag_id: str, *, order_by: str | None = None) -> builtins.list[Task]:
-        """The tasks of a DAG (the whole list, the endpoint does not page)."""
-        items, _ = await self._items(
-            "GET", (*paths.dag(dag_id), "tasks"), "tasks", Task, params={"order_by": order_by}
-        )
-        return items
-
-    async def task(self, dag_id: str, task_id: str) -> Task:
-        """One task of a DAG."""
-        return await self._one("GET", (*paths.dag(dag_id), "tasks", check_id("task_id", task_id)), Task)
 
     async def source(self, file_token: str) -> str:
         """The source code of a DAG file, by the ``file_token`` of one of its DAGs (:attr:`DAG.file_token`).

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TypedDict
 
 from .._base import PageOptions
+from .._task_instances import TaskInstanceValueFilters
 
 __all__ = [
     "DAGRunFilters",
@@ -21,7 +22,6 @@ __all__ = [
     "TaskInstanceBatchFilters",
     "TaskInstanceFilters",
     "TaskInstanceListOptions",
-    "TaskInstanceValueFilters",
     "UpdatedAtFilters",
 ]
 
@@ -42,17 +42,6 @@ class UpdatedAtFilters(TypedDict, total=False):
 
     updated_at_gte: datetime | None
     updated_at_lte: datetime | None
-
-
-class TaskInstanceValueFilters(TypedDict, total=False):
-    """What a task instance is: any of these states, pools, queues, executors; its duration."""
-
-    state: Sequence[str] | None
-    pool: Sequence[str] | None
-    queue: Sequence[str] | None
-    executor: Sequence[str] | None
-    duration_gte: float | None
-    duration_lte: float | None
 
 
 class TaskInstanceFilters(RunDateFilters, UpdatedAtFilters, TaskInstanceValueFilters, total=False):

@@ -13,25 +13,17 @@ from ..._validate import (
     check_map_index,
     check_text,
 )
-from ...models import TaskDependency, TaskInstance, TaskInstanceHistory, TaskInstanceReference, TaskLog
+from ...models import TaskInstance, TaskInstanceReference, TaskLog
 from ...models._convert import structure
 from ...pagination import Paginator
 from .. import paths
-from .._base import PageOptions, Resource, filter_body, filter_query, mapped_segments, split_options
+from .._base import filter_body, mapped_segments, split_options
+from .._task_instances import TaskInstanceCommon
 from .dags import SETTABLE_TASK_STATES
 from .filters import TaskInstanceBatchFilters, TaskInstanceListOptions
 
 
-def _ti_key(t: TaskInstance) -> tuple[str, str, str, int]:
-    run = t.dag_run_id or (t.execution_date.isoformat() if t.execution_date else "")
-    return (t.dag_id, run, t.task_id, t.map_index)
-
-
-def _try_key(t: TaskInstanceHistory) -> tuple[str, str, str, int, int, str]:
-    return (t.dag_id, t.dag_run_id or "", t.task_id, t.map_index, t.try_number or 0, t.state or "")
-
-
-class TaskInstanceResource(Resource):
+class TaskInstanceResource(TaskInstanceCommon):
     """The task instance endpoints (``/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances``).
 
     Methods that take ``map_index`` address a mapped task instance when it is >= 0, and the
@@ -47,15 +39,7 @@ class TaskInstanceResource(Resource):
         (``state=["failed"]``, ``execution_date_gte=...``, ``pool``, ``duration_gte``...) and
         the paging options of :class:`~airflow_async.api._base.PageOptions`.
         """
-        filters, paging = split_options(options, TaskInstanceListOptions, "task_instances.list")
-        return self._paginate(
-            (*paths.dag_run(dag_id, dag_run_id, wildcard=True), "taskInstances"),
-            "task_instances",
-            TaskInstance,
-            _ti_key,
-            params=filter_query(filters),
-            paging=paging,
-        )
+        return self._list(dag_id, dag_run_id, options, TaskInstanceListOptions)
 
     def list_mapped(
         self,
@@ -70,15 +54,8 @@ class TaskInstanceResource(Resource):
 
         Takes the same filters and paging options as :meth:`list`, and ``order_by``.
         """
-        filters, paging = split_options(options, TaskInstanceListOptions, "task_instances.list_mapped")
-        return self._paginate(
-            (*paths.task_instance(dag_id, dag_run_id, task_id), "listMapped"),
-            "task_instances",
-            TaskInstance,
-            _ti_key,
-            params={**filter_query(filters), "order_by": order_by},
-            paging=paging,
-        )
+        segments = paths.task_instance(dag_id, dag_run_id, task_id)
+        return self._list_mapped(segments, order_by, options, TaskInstanceListOptions)
 
     async def list_batch(
         self, *, page_offset: int = 0, page_limit: int = 100, **filters: Unpack[TaskInstanceBatchFilters]
@@ -101,14 +78,6 @@ class TaskInstanceResource(Resource):
             TaskInstance,
             json=body,
             idempotent=True,
-        )
-
-    async def get(
-        self, dag_id: str, dag_run_id: str, task_id: str, *, map_index: int | None = None
-    ) -> TaskInstance:
-        """Get one task instance (a mapped one with ``map_index``)."""
-        return await self._one(
-            "GET", mapped_segments(paths.task_instance(dag_id, dag_run_id, task_id), map_index), TaskInstance
         )
 
     async def set_state(
@@ -163,14 +132,6 @@ class TaskInstanceResource(Resource):
             "PATCH", [*segments, "setNote"], TaskInstance, json={"note": note}, idempotent=True
         )
 
-    async def dependencies(
-        self, dag_id: str, dag_run_id: str, task_id: str, *, map_index: int | None = None
-    ) -> builtins.list[TaskDependency]:
-        """What keeps a task instance from running now (empty when nothing does)."""
-        segments = mapped_segments(paths.task_instance(dag_id, dag_run_id, task_id), map_index)
-        items, _ = await self._items("GET", [*segments, "dependencies"], "dependencies", TaskDependency)
-        return items
-
     async def links(
         self, dag_id: str, dag_run_id: str, task_id: str, *, map_index: int | None = None
     ) -> dict[str, str | None]:
@@ -222,37 +183,4 @@ class TaskInstanceResource(Resource):
             (*paths.task_instance(dag_id, dag_run_id, task_id), "logs", check_int("try_number", try_number)),
             TaskLog,
             params={"map_index": map_index, "full_content": full_content or None, "token": token},
-        )
-
-    def tries(
-        self,
-        dag_id: str,
-        dag_run_id: str,
-        task_id: str,
-        *,
-        map_index: int | None = None,
-        order_by: str | None = None,
-        **paging: Unpack[PageOptions],
-    ) -> Paginator[TaskInstanceHistory]:
-        """List the tries of a task instance: earlier tries and the current one."""
-        return self._paginate(
-            [*mapped_segments(paths.task_instance(dag_id, dag_run_id, task_id), map_index), "tries"],
-            # The 2.11 server lists them under "task_instances"; its spec says "task_instances_history".
-            ("task_instances", "task_instances_history"),
-            TaskInstanceHistory,
-            _try_key,
-            params={"order_by": order_by},
-            paging=paging,
-            # A cleared task instance not yet run again shares its try number with the archived
-            # try: no natural key tells the two apart, and the listing is short anyway.
-            dedupe=False,
-        )
-
-    async def get_try(
-        self, dag_id: str, dag_run_id: str, task_id: str, try_number: int, *, map_index: int | None = None
-    ) -> TaskInstanceHistory:
-        """Get one try of a task instance."""
-        segments = mapped_segments(paths.task_instance(dag_id, dag_run_id, task_id), map_index)
-        return await self._one(
-            "GET", [*segments, "tries", check_int("try_number", try_number)], TaskInstanceHistory
         )
