@@ -491,6 +491,12 @@ class PasswordAuth(Auth):
         """Bumped with each new token (Airflow 3) or login (Airflow 2)."""
         return self._session.generation if self._v1 else self._token_generation
 
+    def bearer_token(self) -> str | None:
+        """The current token (Airflow 3), for a script that asked for it; never logged or shown."""
+        if self._header is None:
+            return None
+        return self._header["Authorization"].removeprefix("Bearer ")
+
     @property
     def logins(self) -> int:
         """Logins so far: session logins on Airflow 2, tokens fetched on Airflow 3."""

@@ -106,7 +106,7 @@ class AirflowClient(ResourceGroups, AsyncClosing):
         timeout: float | aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - frozen, shared safely
         session: aiohttp.ClientSession | None = None,
-        api_version: str = "v1",
+        api_version: str = "auto",
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         #: The API version spoken: chosen on entry when ``api_version="auto"``.

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import __version__
+from ..auth import PasswordAuth
 from ..client import AirflowClient
 from ..models import DAG, DAGRun
 from .config import CLIUsageError
@@ -327,8 +328,27 @@ async def version(ctx: Context, client: AirflowClient) -> int:
     return EXIT_OK
 
 
+async def auth_token(ctx: Context, client: AirflowClient) -> int:
+    """``auth token``: a fresh token from the server's token endpoint, on standard output."""
+    auth = client.auth
+    if not isinstance(auth, PasswordAuth):
+        raise CLIUsageError("auth token logs in with a user name and password: use --auth password")
+    if client.api_version != "v2":
+        raise CLIUsageError(
+            f"{client.base_url} runs Airflow 2 (API {client.api_version}), which has no token endpoint; "
+            "use --auth password (or session) there"
+        )
+    await auth.prepare(client.transport)
+    token = auth.bearer_token()
+    if token is None:
+        raise CLIUsageError("the server gave no token")
+    ctx.stdout.write(token + "\n")
+    return EXIT_OK
+
+
 #: Every everyday command, by its words on the command line.
 COMMANDS: dict[tuple[str, ...], Handler] = {
+    ("auth", "token"): auth_token,
     ("dags", "list"): dags_list,
     ("dags", "get"): dags_get,
     ("dags", "pause"): dags_pause,

@@ -18,7 +18,7 @@ from typing import Final, TextIO
 
 import attrs
 
-from ..auth import Auth, BasicAuth, BearerToken, SessionAuth
+from ..auth import Auth, BasicAuth, BearerToken, PasswordAuth, SessionAuth
 from ..client import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, AirflowClient
 from ..errors import AirflowError, LoginFailed
 from .output import isatty
@@ -35,7 +35,7 @@ __all__ = [
 #: The server used when neither ``--url`` nor ``AIRFLOW_URL`` is given.
 DEFAULT_URL: Final = "http://127.0.0.1:8080"
 #: The values ``--auth`` accepts.
-AUTH_SCHEMES: Final = ("session", "basic", "token")
+AUTH_SCHEMES: Final = ("password", "session", "basic", "token")
 
 _PASSWORD_FIX = "set AIRFLOW_PASSWORD or use --password-file"
 _TOKEN_FIX = "set AIRFLOW_TOKEN or use --token-file"
@@ -58,7 +58,8 @@ class Settings:
 
     Attributes:
         url: The server root.
-        auth_scheme: ``session``, ``basic`` or ``token``.
+        auth_scheme: ``password`` (the default: a token on Airflow 3, a session login on
+            Airflow 2), ``session``, ``basic`` (Airflow 2 only) or ``token``.
         username: The user (``None`` with token auth).
         concurrency: Requests in flight at most.
         timeout: Seconds per request attempt.
@@ -78,7 +79,9 @@ class Settings:
         assert self.username is not None
         if self.auth_scheme == "basic":
             return BasicAuth(self.username, self._secret)
-        return SessionAuth(self.username, self._secret)
+        if self.auth_scheme == "session":
+            return SessionAuth(self.username, self._secret)
+        return PasswordAuth(self.username, self._secret)
 
     def make_client(self) -> AirflowClient:
         """An (unopened) client for these settings."""
@@ -196,7 +199,7 @@ def resolve_settings(
     env = os.environ if environ is None else environ
     stdin = sys.stdin if stdin is None else stdin
     url = args.url or env.get("AIRFLOW_URL") or DEFAULT_URL
-    scheme = args.auth or env.get("AIRFLOW_AUTH") or "session"
+    scheme = args.auth or env.get("AIRFLOW_AUTH") or "password"
     if scheme not in AUTH_SCHEMES:
         raise CLIUsageError(f"--auth must be one of {', '.join(AUTH_SCHEMES)}, got {scheme!r}")
     concurrency = _pick(args.concurrency, env, "AIRFLOW_CONCURRENCY", DEFAULT_MAX_CONCURRENCY)

@@ -77,7 +77,11 @@ _CONNECTION: Final = (
     _arg("--username", "-u", help="user name (env AIRFLOW_USERNAME)"),
     _arg("--password-file", metavar="FILE", help="read the password from FILE ('-': stdin)"),
     _arg("--password", help="the password (discouraged: it lands in shell history; use AIRFLOW_PASSWORD)"),
-    _arg("--auth", choices=AUTH_SCHEMES, help="how to log in (env AIRFLOW_AUTH; default session)"),
+    _arg(
+        "--auth",
+        choices=AUTH_SCHEMES,
+        help="how to log in (env AIRFLOW_AUTH; default password)",
+    ),
     _arg("--token-file", metavar="FILE", help="bearer token file for --auth token"),
     _arg("--concurrency", type=int, metavar="N", help="requests in flight (default 16)"),
     _arg("--timeout", type=float, metavar="SECONDS", help="per request attempt (default 30)"),
@@ -156,6 +160,7 @@ _GROUPS: Final = (
     ("variables", "Read and write variables.", ("variables get my_key",)),
     ("pools", "List pools.", ("pools list",)),
     ("connections", "List connections.", ("connections list",)),
+    ("auth", "Get credentials for scripts.", ("auth token",)),
 )
 
 _DAGS_LIST: Final = (
@@ -311,6 +316,11 @@ _COMMANDS: Final = (
     ),
     _Command("health", "Show the health of Airflow's components.", ("health", "health --json")),
     _Command("version", "Show the server's and this client's versions.", ("version",)),
+    _Command(
+        "auth token",
+        "Print a fresh API token (Airflow 3) for scripts: AIRFLOW_TOKEN=$(airflow-async auth token).",
+        ("auth token", "auth token > token.txt"),
+    ),
 )
 
 

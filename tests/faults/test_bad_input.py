@@ -72,7 +72,7 @@ async def test_a_url_that_already_ends_in_the_api_prefix_works(srv: FaultsServer
 
 def test_a_url_for_another_api_version() -> None:
     with pytest.raises(UsageError, match="ends in /api/v2 but api_version is 'v1'"):
-        AirflowClient("http://127.0.0.1:8080/api/v2", auth=BasicAuth("admin", "admin"))
+        AirflowClient("http://127.0.0.1:8080/api/v2", auth=BasicAuth("admin", "admin"), api_version="v1")
 
 
 # -- reaching the server ------------------------------------------------------------------------

@@ -801,19 +801,18 @@ class Scheduler:
         return _tail(self.log_path)
 
 
-class ExtraWebserver:
-    """One more webserver on an existing harness AIRFLOW_HOME, for tests that kill and restart it.
+class ExtraServer:
+    """One more server process on an existing harness AIRFLOW_HOME, for tests that kill and restart it.
 
-    It has the main webserver's configuration (basic_auth + session backends) and its own secret
-    key, so sessions of the main webserver are not valid here and the other way round.
     ``kill()`` stops it abruptly (SIGKILL to its process group, like a crashed host); ``start()``
-    again brings it back on the same port. ``stop()`` is registered with ``atexit``.
+    again brings it back on the same port. ``stop()`` is registered with ``atexit``. Made by
+    :func:`extra_webserver` here (Airflow 2) and ``airflow3.extra_api_server`` (Airflow 3).
     """
 
-    def __init__(self, home: Path | str, *, workers: int = 2, name: str = "extra") -> None:
+    def __init__(self, home: Path | str, process: Any, airflow_bin: Path) -> None:
         self.home = Path(home)
-        env = AirflowServer(home=self.home, cleanup=False).env()
-        self._ws = _Webserver(name, workers, env)
+        self._ws = process
+        self._airflow_bin = airflow_bin
         self._port: int | None = None
         atexit.register(self.stop)
 
@@ -822,11 +821,11 @@ class ExtraWebserver:
         """``http://127.0.0.1:PORT`` (the same across restarts)."""
         return self._ws.url
 
-    def start(self, timeout: float = START_TIMEOUT) -> ExtraWebserver:
+    def start(self, timeout: float = START_TIMEOUT) -> ExtraServer:
         """Start it (on the port it had, after a restart) and wait until it answers health checks."""
         pid_file = self.home / f"webserver-{self._ws.name}.pid"
         pid_file.unlink(missing_ok=True)  # a killed webserver leaves its pid file behind
-        self._ws.launch(_bin(AIRFLOW_VENV, "airflow"), self.home, port=self._port)
+        self._ws.launch(self._airflow_bin, self.home, port=self._port)
         self._port = self._ws.port
         deadline = time.monotonic() + timeout
         while self._ws.ready_after is None:
@@ -856,6 +855,13 @@ class ExtraWebserver:
         if proc is not None and proc.poll() is None:
             kill_groups([proc.pid])
         self._ws.proc = None
+
+
+def extra_webserver(home: Path | str, *, workers: int = 2, name: str = "extra") -> ExtraServer:
+    """One more Airflow 2 webserver on ``home``'s database (the main one's configuration, with
+    its own secret key, so sessions of the main webserver are not valid there)."""
+    env = AirflowServer(home=home, cleanup=False).env()
+    return ExtraServer(home, _Webserver(name, workers, env), _bin(AIRFLOW_VENV, "airflow"))
 
 
 def _watchdog(parent: int, pgids: list[int]) -> None:

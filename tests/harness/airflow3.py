@@ -126,6 +126,7 @@ from tests.harness.airflow2 import (
     HOST,
     REPO_ROOT,
     RUN_DIR,
+    ExtraServer,
     HarnessError,
     Log,
     _alive,
@@ -611,6 +612,12 @@ class Airflow3Server:
 # --------------------------------------------------------------------------------------------
 # State file (``start`` / ``stop`` for developers)
 # --------------------------------------------------------------------------------------------
+
+
+def extra_api_server(home: Path | str, name: str = "extra") -> ExtraServer:
+    """One more Airflow 3 api-server on ``home`` (same database and JWT secret as the main one)."""
+    env = Airflow3Server(home=home, cleanup=False).env()
+    return ExtraServer(home, _ApiServer(name, env), _bin(AIRFLOW_VENV, "airflow"))
 
 
 def read_state(path: Path = STATE_FILE) -> dict[str, Any] | None:

@@ -97,9 +97,13 @@ def test_password_from_environment() -> None:
         _args(),
         environ={"AIRFLOW_USERNAME": "u", "AIRFLOW_PASSWORD": "pw", "AIRFLOW_URL": "http://127.0.0.1:1"},
     )
-    assert (s.url, s.username, s.auth_scheme) == ("http://127.0.0.1:1", "u", "session")
+    assert (s.url, s.username, s.auth_scheme) == (
+        "http://127.0.0.1:1",
+        "u",
+        "password",
+    )  # PasswordAuth: Airflow 2 and 3
     assert "pw" not in repr(s)
-    assert "pw" not in repr(s.make_auth())
+    assert "pw" not in repr(s.make_auth()) and type(s.make_auth()).__name__ == "PasswordAuth"
 
 
 def test_password_file_wins_and_strips_the_newline(tmp_path: Path) -> None:

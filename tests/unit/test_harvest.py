@@ -80,7 +80,7 @@ def server() -> AsyncIterator[tuple[aioresponses, list[str]]]:
 
 async def test_every_listed_entry_is_delivered_or_reported(server: tuple[aioresponses, list[str]]) -> None:
     _, fetched = server
-    async with AirflowClient(BASE, auth=BasicAuth("a", "b"), retry=FAST) as af:
+    async with AirflowClient(BASE, auth=BasicAuth("a", "b"), retry=FAST, api_version="v1") as af:
         async with af.xcom.harvest() as harvest:
             results = [r async for r in harvest]
     stats = harvest.stats
@@ -101,7 +101,7 @@ async def test_every_listed_entry_is_delivered_or_reported(server: tuple[aioresp
 
 async def test_keys_filter_lists_once_per_key(server: tuple[aioresponses, list[str]]) -> None:
     m, _ = server
-    async with AirflowClient(BASE, auth=BasicAuth("a", "b"), retry=FAST) as af:
+    async with AirflowClient(BASE, auth=BasicAuth("a", "b"), retry=FAST, api_version="v1") as af:
         results = await af.xcom.harvest(keys=["a", "flaky"]).collect()
     listings = [str(u) for (meth, u) in m.requests if "xcom_key=" in str(u)]
     assert any("xcom_key=a&" in u or u.endswith("xcom_key=a") for u in listings)
@@ -109,7 +109,9 @@ async def test_keys_filter_lists_once_per_key(server: tuple[aioresponses, list[s
 
 
 async def test_early_stop_accounts_for_cancelled_entries(server: tuple[aioresponses, list[str]]) -> None:
-    async with AirflowClient(BASE, auth=BasicAuth("a", "b"), retry=FAST, max_concurrency=2) as af:
+    async with AirflowClient(
+        BASE, auth=BasicAuth("a", "b"), retry=FAST, max_concurrency=2, api_version="v1"
+    ) as af:
         async with af.xcom.harvest() as harvest:
             async for _ in harvest:
                 break
@@ -119,7 +121,7 @@ async def test_early_stop_accounts_for_cancelled_entries(server: tuple[aiorespon
 
 
 async def test_bad_arguments_are_typed_errors() -> None:
-    af = AirflowClient(BASE, auth=BasicAuth("a", "b"))
+    af = AirflowClient(BASE, auth=BasicAuth("a", "b"), api_version="v1")
     with pytest.raises(UsageError, match="empty list"):
         af.xcom.harvest(keys=[])
     with pytest.raises(UsageError, match="not a string"):

@@ -39,7 +39,7 @@ def mocked() -> AsyncIterator[aioresponses]:
 
 
 def _client() -> AirflowClient:
-    return AirflowClient(BASE, auth=BasicAuth("admin", "pw"), retry=NO_RETRY)
+    return AirflowClient(BASE, auth=BasicAuth("admin", "pw"), retry=NO_RETRY, api_version="v1")
 
 
 def _sent(m: aioresponses, method: str, url: str) -> list[Any]:

@@ -57,7 +57,7 @@ async def test_logs_in_once_and_sends_the_cookie(mocked: aioresponses) -> None:
     _login_ok(mocked)
     mocked.get(DAG_A, payload={"dag_id": "a"}, repeat=True)
     auth = SessionAuth("admin", "pw-123")
-    async with AirflowClient(BASE, auth=auth) as af:
+    async with AirflowClient(BASE, auth=auth, api_version="v1") as af:
         for _ in range(3):
             await af.dags.get("a")
     (post,) = _sent(mocked, "POST", LOGIN)
@@ -75,7 +75,7 @@ async def test_logs_in_once_and_sends_the_cookie(mocked: aioresponses) -> None:
 async def test_wrong_password_is_a_login_error(mocked: aioresponses) -> None:
     mocked.get(LOGIN, body=PAGE, content_type="text/html")
     mocked.post(LOGIN, status=302, headers={"Location": "/login/"})
-    async with AirflowClient(BASE, auth=SessionAuth("admin", "wrong")) as af:
+    async with AirflowClient(BASE, auth=SessionAuth("admin", "wrong"), api_version="v1") as af:
         with pytest.raises(LoginFailed, match="wrong username or password"):
             await af.dags.get("a")
 
@@ -87,7 +87,7 @@ async def test_falls_back_to_basic_auth_once_with_a_warning(mocked: aioresponses
     auth = SessionAuth("admin", "pw")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        async with AirflowClient(BASE, auth=auth) as af:
+        async with AirflowClient(BASE, auth=auth, api_version="v1") as af:
             await af.dags.get("a")
             await af.dags.get("a")
     assert [w.category for w in caught] == [SessionAuthFallbackWarning]
@@ -100,7 +100,7 @@ async def test_falls_back_to_basic_auth_once_with_a_warning(mocked: aioresponses
 async def test_strict_mode_raises_instead_of_falling_back(mocked: aioresponses) -> None:
     _login_ok(mocked)
     mocked.get(DAG_A, status=401, payload={"title": "Unauthorized", "status": 401})
-    async with AirflowClient(BASE, auth=SessionAuth("admin", "pw", strict=True)) as af:
+    async with AirflowClient(BASE, auth=SessionAuth("admin", "pw", strict=True), api_version="v1") as af:
         with pytest.raises(SessionAuthUnsupported, match="auth_backends"):
             await af.dags.get("a")
 
@@ -110,7 +110,7 @@ async def test_server_without_login_form_falls_back(mocked: aioresponses) -> Non
     mocked.get(DAG_A, payload={"dag_id": "a"})
     auth = SessionAuth("admin", "pw")
     with pytest.warns(SessionAuthFallbackWarning):
-        async with AirflowClient(BASE, auth=auth) as af:
+        async with AirflowClient(BASE, auth=auth, api_version="v1") as af:
             await af.dags.get("a")
     assert auth.using_fallback
 
@@ -122,7 +122,7 @@ async def test_expired_cookie_logs_in_again_once(mocked: aioresponses) -> None:
     _login_ok(mocked, "second")
     mocked.get(DAG_A, payload={"dag_id": "a"})
     auth = SessionAuth("admin", "pw")
-    async with AirflowClient(BASE, auth=auth) as af:
+    async with AirflowClient(BASE, auth=auth, api_version="v1") as af:
         await af.dags.get("a")
         await af.dags.get("a")
     assert auth.logins == 2
@@ -135,7 +135,7 @@ async def test_failing_relogin_does_not_loop(mocked: aioresponses) -> None:
     mocked.get(DAG_A, status=401, payload={"title": "Unauthorized", "status": 401}, repeat=True)
     mocked.get(LOGIN, body=PAGE, content_type="text/html", repeat=True)
     mocked.post(LOGIN, status=302, headers={"Location": "/login/"}, repeat=True)
-    async with AirflowClient(BASE, auth=SessionAuth("admin", "pw")) as af:
+    async with AirflowClient(BASE, auth=SessionAuth("admin", "pw"), api_version="v1") as af:
         await af.dags.get("a")
         with pytest.raises(LoginFailed):
             await af.dags.get("a")
@@ -147,7 +147,7 @@ async def test_a_401_after_relogin_is_reported_not_retried(mocked: aioresponses)
     mocked.get(DAG_A, payload={"dag_id": "a"})
     mocked.get(DAG_A, status=401, payload={"title": "Unauthorized", "status": 401}, repeat=True)
     _login_ok(mocked, "second")
-    async with AirflowClient(BASE, auth=SessionAuth("admin", "pw")) as af:
+    async with AirflowClient(BASE, auth=SessionAuth("admin", "pw"), api_version="v1") as af:
         await af.dags.get("a")
         with pytest.raises(Unauthorized):
             await af.dags.get("a")

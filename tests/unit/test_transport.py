@@ -36,6 +36,7 @@ def mocked() -> AsyncIterator[aioresponses]:
 
 def _client(**kwargs: object) -> AirflowClient:
     kwargs.setdefault("retry", FAST)
+    kwargs.setdefault("api_version", "v1")  # these tests pin what v1 requests look like
     return AirflowClient(BASE, auth=BasicAuth("admin", "s3cret-pw"), **kwargs)  # type: ignore[arg-type]
 
 
@@ -147,7 +148,9 @@ async def test_retries_can_be_turned_off(mocked: aioresponses) -> None:
 
 async def test_connection_refused_is_a_transport_error_naming_the_url() -> None:
     policy = RetryPolicy(max_attempts=2, backoff_base=0.001)
-    async with AirflowClient("http://127.0.0.1:1", auth=BasicAuth("a", "b"), retry=policy) as af:
+    async with AirflowClient(
+        "http://127.0.0.1:1", auth=BasicAuth("a", "b"), retry=policy, api_version="v1"
+    ) as af:
         with pytest.raises(ConnectError) as info:
             await af.dags.get("x")
     assert "http://127.0.0.1:1/api/v1/dags/x" in str(info.value)
@@ -212,15 +215,15 @@ async def test_borrowed_session_is_never_closed(mocked: aioresponses) -> None:
 
 def test_bad_constructor_arguments() -> None:
     with pytest.raises(UsageError, match="scheme"):
-        AirflowClient("127.0.0.1:8080", auth=BasicAuth("a", "b"))
+        AirflowClient("127.0.0.1:8080", auth=BasicAuth("a", "b"), api_version="v1")
     with pytest.raises(UsageError, match="max_concurrency"):
-        AirflowClient(BASE, auth=BasicAuth("a", "b"), max_concurrency=0)
+        AirflowClient(BASE, auth=BasicAuth("a", "b"), max_concurrency=0, api_version="v1")
     with pytest.raises(UsageError, match="auth"):
         AirflowClient(BASE, auth=("a", "b"))  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="api_version must be one of 'auto', 'v1', 'v2'"):
         AirflowClient(BASE, auth=BasicAuth("a", "b"), api_version="2")
     with pytest.raises(UsageError, match="timeout"):
-        AirflowClient(BASE, auth=BasicAuth("a", "b"), timeout=-1)
+        AirflowClient(BASE, auth=BasicAuth("a", "b"), timeout=-1, api_version="v1")
 
 
 async def test_callback_sees_encoded_ids(mocked: aioresponses) -> None:
