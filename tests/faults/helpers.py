@@ -27,6 +27,18 @@ from tests.fakes.fault_server import FaultServer, ServerConfig, xcom_value
 #: Retries without waits worth the name: the waits are not what these tests are about.
 FAST = RetryPolicy(backoff_base=0.001, backoff_max=0.01)
 
+#: The per-attempt timeout of tests whose faults must make a request time out. It is what a
+#: *healthy* request must beat, so it is far above what one takes on a loaded machine: the
+#: in-process fake answers in well under 0.1 s at load average 8 on 2 cores, also with a
+#: 16-wide harvest in flight (a 0.2-0.3 s timeout was not enough there). Tests count retries
+#: and attempts on the server side as well as the client's.
+TIMEOUT = 1.5
+
+#: How long a ``hang`` or ``stall_body`` fault holds its request: far past :data:`TIMEOUT`,
+#: so an attempt that meets one times out however slow the machine (the server releases the
+#: hung handlers when it stops).
+HANG_SECONDS = 300.0
+
 #: A small data set: 2 DAGs x 5 runs x 12 task instances x 4 keys = 480 XComs.
 SMALL = DataSpec(n_dags=2, runs_per_dag=5)
 
@@ -164,8 +176,13 @@ def client(
     retry: RetryPolicy | None = FAST,
     **kwargs: Any,
 ) -> AirflowClient:
-    """A client of ``srv`` as the admin user, with fast retries unless told otherwise."""
+    """A client of ``srv`` as the admin user, with fast retries unless told otherwise.
+
+    The fake server speaks API v1; the version is forced, so the faults these tests inject
+    land on the requests they count, not on the version probe (test_password_auth.py covers detection).
+    """
     url = srv if isinstance(srv, str) else srv.url
+    kwargs.setdefault("api_version", "v1")
     return AirflowClient(url, auth=auth or BasicAuth("admin", "admin"), retry=retry, **kwargs)
 
 
