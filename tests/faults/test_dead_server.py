@@ -1,7 +1,8 @@
 """A server that dies under a harvest is not hammered: the harvest gives up, soon, with a clear error.
 
-Times are loose upper bounds (the point is "it ends", not how fast); the number of requests the
-server saw after it broke is bounded by what was already listed plus the retry budget.
+Times are loose upper bounds on how long the harvest goes on once the server broke (the point is
+"it ends", not how fast: no bound here assumes an idle machine); the number of requests the server
+saw after it broke is bounded by what was already listed plus the retry budget.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 
 from airflow_async import AirflowError, ConnectError, HarvestAborted, ServerError, TransportError
 from tests.fakes.fault_server import DataSpec, FaultRule
-from tests.faults.helpers import FAST, Tally, client, serve
+from tests.faults.helpers import FAST, HANG_SECONDS, TIMEOUT, Tally, client, serve
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -21,14 +22,21 @@ ENTRIES = DataSpec.for_entries(5_000)
 #: Requests a harvest may still send once the server is broken: entries listed ahead (about
 #: 300), the value fetches in flight, the retry budget (200), the listing's own attempts.
 MAX_REQUESTS_AFTER_BREAK = 1_200
-DEADLINE = 30.0
+#: Seconds a harvest may go on once the server broke. Failing answers end it in 0.2 s on an idle
+#: machine (up to 12 s measured at load average 24 on 2 cores); a hanging server is only found out
+#: by timeouts, a wave of them per retry round, and the retry budget (2 tokens a timeout) and
+#: abort_after end it after about 11 waves of TIMEOUT (17 s, idle or loaded).
+DEADLINE = max(60.0, 40 * TIMEOUT)
 
 BREAKS = {
     "503_for_everything": (dict(kind="status", status=503), (ServerError, HarvestAborted)),
     "502_html_from_a_proxy": (dict(kind="status", status=502, html_body=True), (ServerError, HarvestAborted)),
     "500_for_everything": (dict(kind="status", status=500), (ServerError, HarvestAborted)),
     "connections_dropped": (dict(kind="disconnect"), (TransportError, HarvestAborted)),
-    "hangs_past_the_timeout": (dict(kind="hang", hang_seconds=60), (TransportError, HarvestAborted)),
+    "hangs_past_the_timeout": (
+        dict(kind="hang", hang_seconds=HANG_SECONDS),
+        (TransportError, HarvestAborted),
+    ),
 }
 
 
@@ -37,20 +45,23 @@ async def test_a_server_that_starts_failing_everything(breakage: str) -> None:
     rule, errors = BREAKS[breakage]
     async with serve(data=ENTRIES) as srv:
         tally = Tally()
-        started = time.monotonic()
-        broke_at = 0
-        async with client(srv, timeout=0.3) as af:
+        broke_at, broke_time = 0, 0.0
+        # Only the hang needs a timeout short enough to end the test: the other breakages answer
+        # at once, and there a healthy request slowed by a busy machine must not time out at all.
+        hang = rule["kind"] == "hang"
+        timeout = TIMEOUT if hang else 30.0
+        async with client(srv, timeout=timeout) as af:
             with pytest.raises(errors) as info:
                 async with af.xcom.harvest() as harvest:
                     async for result in harvest:
                         tally.add(result)
                         if len(tally.values) == 500 and not broke_at:
-                            broke_at = srv.stats.total_requests
+                            broke_at, broke_time = srv.stats.total_requests, time.monotonic()
                             srv.faults.add(FaultRule(**rule))  # type: ignore[arg-type]
-            elapsed = time.monotonic() - started
+            gave_up_after = time.monotonic() - broke_time
         after_break = srv.stats.total_requests - broke_at
 
-    assert elapsed < DEADLINE
+    assert gave_up_after < DEADLINE
     assert 0 < after_break < MAX_REQUESTS_AFTER_BREAK
     assert len(tally.values) >= 500 and tally.repeats == []
     s = harvest.stats
@@ -66,7 +77,6 @@ async def test_a_server_that_is_killed_mid_harvest() -> None:
     srv = await srv_cm.__aenter__()
     try:
         tally = Tally()
-        started = time.monotonic()
         async with client(srv) as af:
             with pytest.raises((HarvestAborted, ConnectError)) as info:
                 async with af.xcom.harvest() as harvest:
@@ -75,11 +85,12 @@ async def test_a_server_that_is_killed_mid_harvest() -> None:
                         if len(tally.values) == 500:
                             sent_before = af.stats.requests
                             await srv.stop()
-            elapsed = time.monotonic() - started
+                            stopped = time.monotonic()
+            gave_up_after = time.monotonic() - stopped
             sent_after = af.stats.requests - sent_before
     finally:
         await srv_cm.__aexit__(None, None, None)
-    assert elapsed < DEADLINE
+    assert gave_up_after < DEADLINE
     assert sent_after < MAX_REQUESTS_AFTER_BREAK  # attempts, all refused
     assert harvest.stats.balanced and tally.repeats == []
     err = info.value

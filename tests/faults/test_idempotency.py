@@ -23,7 +23,7 @@ from airflow_async import (
     TransportError,
 )
 from tests.fakes.fault_server import FaultRule
-from tests.faults.helpers import FaultsServer, client
+from tests.faults.helpers import HANG_SECONDS, TIMEOUT, FaultsServer, client
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -35,8 +35,8 @@ AMBIGUOUS: dict[str, tuple[dict[str, object], type[AirflowError]]] = {
     "drop_body": (dict(kind="drop_body"), TransportError),
     "disconnect": (dict(kind="disconnect"), TransportError),
     "truncate_json": (dict(kind="truncate_json"), DecodeError),
-    "hang": (dict(kind="hang", hang_seconds=30), RequestTimeout),
-    "stall_body": (dict(kind="stall_body", hang_seconds=30), RequestTimeout),
+    "hang": (dict(kind="hang", hang_seconds=HANG_SECONDS), RequestTimeout),
+    "stall_body": (dict(kind="stall_body", hang_seconds=HANG_SECONDS), RequestTimeout),
 }
 
 WRITES: dict[str, tuple[str, Callable[[AirflowClient], Awaitable[Any]]]] = {
@@ -45,8 +45,9 @@ WRITES: dict[str, tuple[str, Callable[[AirflowClient], Awaitable[Any]]]] = {
 }
 
 
-def fast_client(srv: FaultsServer) -> AirflowClient:
-    return client(srv, timeout=0.3)
+def timing_client(srv: FaultsServer) -> AirflowClient:
+    """A client whose requests time out on a hang in :data:`TIMEOUT`, which a healthy one beats easily."""
+    return client(srv, timeout=TIMEOUT)
 
 
 @pytest.mark.parametrize("fault", list(AMBIGUOUS))
@@ -56,13 +57,13 @@ async def test_a_write_is_sent_once_after_an_ambiguous_failure(
 ) -> None:
     route, call = WRITES[write]
     rule, error = AMBIGUOUS[fault]
-    srv.faults.add(FaultRule(route=route, times=1, **rule))  # type: ignore[arg-type]
-    async with fast_client(srv) as af:
+    injected = srv.faults.add(FaultRule(route=route, times=1, **rule))  # type: ignore[arg-type]
+    async with timing_client(srv) as af:
         with pytest.raises(error) as info:
             await call(af)
-        assert af.stats.retries == 0 and af.stats.failures == 1
+        assert af.stats.retries == 0 and af.stats.failures == 1 and af.stats.requests == 1
     assert srv.stats.total_requests == 1  # exactly one call reached the server
-    assert sum(srv.stats.faults.values()) == 1
+    assert srv.faults.fired(injected) == sum(srv.stats.faults.values()) == 1
     assert info.value.method == "POST"  # type: ignore[attr-defined]
 
 
@@ -116,10 +117,13 @@ BATCH_FAULTS = {**{k: v[0] for k, v in AMBIGUOUS.items()}, "reset_keepalive": di
 
 @pytest.mark.parametrize("fault", list(BATCH_FAULTS))
 async def test_the_read_only_batch_listing_is_retried(srv: FaultsServer, fault: str) -> None:
-    srv.faults.add(FaultRule(route="dag_runs_batch", times=1, **BATCH_FAULTS[fault]))  # type: ignore[arg-type]
-    async with fast_client(srv) as af:
+    rule = FaultRule(route="dag_runs_batch", times=1, **BATCH_FAULTS[fault])  # type: ignore[arg-type]
+    srv.faults.add(rule)
+    # The GET and the retry are healthy and must beat the timeout: TIMEOUT leaves them a wide margin.
+    async with timing_client(srv) as af:
         await af.dags.get("dag_0000")  # a connection to reuse, for reset_keepalive
         runs, total = await af.dag_runs.list_batch(dag_ids=["dag_0001"], page_limit=3)
         assert af.stats.retries == 1 and af.stats.failures == 0
     assert total == 5 and [r.dag_id for r in runs] == ["dag_0001"] * 3
+    assert srv.faults.fired(rule) == 1  # the one retry is of the one fault injected
     assert srv.stats.total_requests == 3  # the GET, the failed attempt and its retry

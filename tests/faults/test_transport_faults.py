@@ -6,7 +6,7 @@ import pytest
 
 from airflow_async import AirflowClient, DecodeError, RequestTimeout, RetryPolicy, TransportError
 from tests.fakes.fault_server import FaultRule
-from tests.faults.helpers import FaultsServer, client
+from tests.faults.helpers import HANG_SECONDS, TIMEOUT, FaultsServer, client
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -27,24 +27,28 @@ EXPECTED = {
     "key": "nested/path/key",
 }
 
-# faults that a retry of a read gets past, and how many of them aiohttp itself absorbs
+# faults that a retry of a read gets past
 TRANSIENT = {
     "truncate_json": dict(kind="truncate_json"),
     "drop_body": dict(kind="drop_body"),
-    "hang": dict(kind="hang", hang_seconds=30),
-    "stall_body": dict(kind="stall_body", hang_seconds=30),
+    "hang": dict(kind="hang", hang_seconds=HANG_SECONDS),
+    "stall_body": dict(kind="stall_body", hang_seconds=HANG_SECONDS),
     "503_html_page": dict(kind="status", status=503, html_body=True),
 }
 
 
 @pytest.mark.parametrize("fault", list(TRANSIENT))
 async def test_a_read_gets_past_a_transient_fault(srv: FaultsServer, fault: str) -> None:
-    srv.faults.add(FaultRule(route="xcom_get", times=2, **TRANSIENT[fault]))  # type: ignore[arg-type]
-    async with client(srv, timeout=0.3) as af:
+    rule = srv.faults.add(FaultRule(route="xcom_get", times=2, **TRANSIENT[fault]))  # type: ignore[arg-type]
+    # The third attempt is healthy and must beat the timeout: TIMEOUT leaves it a wide margin.
+    async with client(srv, timeout=TIMEOUT) as af:
         value = await get_value(af)
         assert af.stats.retries == 2 and af.stats.failures == 0
+        assert af.stats.requests == 3
     assert value == {**EXPECTED, "n": value["n"]}  # type: ignore[index]
-    assert sum(srv.stats.faults.values()) == 2
+    # one retry per fault the server injected, and the server saw each attempt
+    assert srv.faults.fired(rule) == sum(srv.stats.faults.values()) == 2
+    assert srv.stats.total_requests == 3
 
 
 async def test_disconnects_are_retried(srv: FaultsServer) -> None:
@@ -104,14 +108,15 @@ async def test_a_body_always_dropped_is_a_transport_error(srv: FaultsServer) -> 
 
 @pytest.mark.parametrize("kind", ["hang", "stall_body"])
 async def test_no_answer_in_time_is_a_request_timeout_after_the_retries(srv: FaultsServer, kind: str) -> None:
-    srv.faults.add(FaultRule(kind=kind, route="xcom_get", hang_seconds=30))  # type: ignore[arg-type]
-    async with client(srv, retry=THREE, timeout=0.2) as af:
+    srv.faults.add(FaultRule(kind=kind, route="xcom_get", hang_seconds=HANG_SECONDS))  # type: ignore[arg-type]
+    async with client(srv, retry=THREE, timeout=TIMEOUT) as af:
         with pytest.raises(RequestTimeout) as info:
             await get_value(af)
         assert af.stats.retries == 2 and af.stats.failures == 1
-    assert "no complete response within 0.2s" in str(info.value)
+    assert f"no complete response within {TIMEOUT}s" in str(info.value)
     assert info.value.url.startswith(srv.url) and "nested%2Fpath%2Fkey" in info.value.url
-    assert srv.stats.faults[kind] == 3
+    # all three attempts reached the server, and each one hung there
+    assert srv.stats.faults[kind] == srv.stats.total_requests == 3
 
 
 async def test_a_listing_page_cut_short_is_fetched_again(srv: FaultsServer) -> None:
