@@ -274,30 +274,24 @@ def real_airflow(args: argparse.Namespace) -> Iterator[str]:
 
 
 def ensure_httpx_venv() -> Path:
-    """A throwaway venv with httpx under ``.cache/`` (never the project's venv)."""
-    python = HTTPX_VENV / "bin" / "python"
-    marker = HTTPX_VENV.parent / "installed.txt"
-    if python.exists() and marker.exists() and marker.read_text() == HTTPX_REQUIREMENT:
-        return python
-    log(f"installing {HTTPX_REQUIREMENT} into {HTTPX_VENV.relative_to(ROOT)} ...")
-    HTTPX_VENV.parent.mkdir(parents=True, exist_ok=True)
-    base = getattr(sys, "_base_executable", sys.executable)
-    subprocess.run([base, "-m", "venv", "--clear", str(HTTPX_VENV)], check=True)
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", HTTPX_REQUIREMENT],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    """A throwaway venv with httpx under ``.cache/`` (never the project's venv); return its python.
+
+    Built once by the harness's builder (the one that also makes the official client's venv):
+    a file lock makes concurrent callers (``make bench``, the smoke tests) wait for one install,
+    and a marker of the requirement makes later calls return at once.
+    """
+    from tests.harness import airflow2
+
+    return airflow2._ensure_venv(
+        HTTPX_VENV, [HTTPX_REQUIREMENT], constraints=None, check=["-c", "import httpx"], log=log
     )
-    marker.write_text(HTTPX_REQUIREMENT)
-    return python
 
 
 def ensure_official_venv() -> Path:
-    """The harness's ``.cache/airflow-client-2.10.0/venv`` with the official client."""
+    """The harness's ``.cache/airflow-client-2.10.0/venv`` with the official client (built once, locked)."""
     from tests.harness import airflow2
 
-    return airflow2.ensure_official_client_venv()
+    return airflow2.ensure_official_client_venv(log=log)
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 Each worker runs as the subprocess it is in ``make bench``, against the fake server
 (``tests/fakes/fault_server.py --no-auth``) also in its own process. The official
-client and httpx workers run only when their virtualenvs under ``.cache/`` exist
-(``make bench`` creates them); nothing here installs anything.
+client and httpx workers run in their own virtualenvs under ``.cache/``, built here if
+they are missing by the same cached, file-locked builders that ``make bench`` uses
+(a few seconds each from the package index, once per clone).
 """
 
 from __future__ import annotations
@@ -47,22 +48,25 @@ def test_project_venv_workers_harvest_everything(stub_url: str, kind: str) -> No
     _check(run.run_worker(run.worker_cmd(client, stub_url, 4, run.Env()), timeout=60))
 
 
+# Building a venv (pip from the index) is the slow part, and only on a fresh clone.
+@pytest.mark.timeout(300)
 def test_official_client_worker(stub_url: str) -> None:
-    python = run.CACHE / "airflow-client-2.10.0" / "venv" / "bin" / "python"
-    if not python.exists():
-        pytest.skip("the official client's venv is not built (make bench builds it)")
-    env = run.Env(official_python=python)
+    env = run.Env(official_python=run.ensure_official_venv())
     for kind in ("official", "official-threads"):
         client = run.Client(kind, kind, kind, "none")
-        _check(run.run_worker(run.worker_cmd(client, stub_url, 4, env), timeout=60))
+        result = run.run_worker(run.worker_cmd(client, stub_url, 4, env), timeout=60)
+        _check(result)
+        assert result["client"] == kind
+        assert result["extra"] == {"client_version": "2.10.0"}  # the official client's venv ran it
 
 
+@pytest.mark.timeout(300)
 def test_httpx_worker(stub_url: str) -> None:
-    python = run.HTTPX_VENV / "bin" / "python"
-    if not python.exists():
-        pytest.skip("the httpx venv is not built (make bench builds it)")
+    env = run.Env(httpx_python=run.ensure_httpx_venv())
     client = run.Client("httpx", "httpx", "httpx", "none")
-    _check(run.run_worker(run.worker_cmd(client, stub_url, 4, run.Env(httpx_python=python)), timeout=60))
+    result = run.run_worker(run.worker_cmd(client, stub_url, 4, env), timeout=60)
+    _check(result)
+    assert result["extra"] == {"httpx_version": run.HTTPX_REQUIREMENT.split("==")[1]}
 
 
 def test_workers_through_the_latency_proxy(stub_url: str) -> None:
