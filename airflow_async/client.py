@@ -24,7 +24,7 @@ __all__ = ["DEFAULT_MAX_CONCURRENCY", "DEFAULT_TIMEOUT", "AirflowClient", "detec
 
 log = logging.getLogger("airflow_async")
 
-#: Requests in flight at most, by default. Airflow 2's webserver runs 4 sync workers.
+#: Requests in flight at most before the API version is known (then the version's default).
 DEFAULT_MAX_CONCURRENCY: Final = 16
 #: Seconds per attempt, by default.
 DEFAULT_TIMEOUT: Final = 30.0
@@ -44,7 +44,7 @@ async def detect_version(transport: Transport) -> tuple[ApiVersion, Release]:
     seen: list[str] = []
     for version in DETECTION_ORDER:
         try:
-            data = await transport.request("GET", ["version"], prefix=version.prefix, authenticate=False)
+            data = await transport.request("GET", ["version"], prefix=version.prefix, probe=True)
         except (APIError, DecodeError) as exc:
             seen.append(f"{version.version_path}: {exc}")
             continue
@@ -79,7 +79,9 @@ class AirflowClient(ResourceGroups, AsyncClosing):
             ``/api/v1``. A URL that already ends in ``/api/v1`` is accepted.
         auth: How to authenticate: :class:`~airflow_async.auth.BasicAuth`,
             :class:`~airflow_async.auth.SessionAuth` or :class:`~airflow_async.auth.BearerToken`.
-        max_concurrency: Requests in flight at most, across everything this client does.
+        max_concurrency: Requests in flight at most, across everything this client does. By
+            default the API version's (16 on Airflow 2, 8 on Airflow 3: see
+            :data:`~airflow_async.versions.API_VERSIONS`).
         timeout: Seconds per attempt (or an ``aiohttp.ClientTimeout``).
         retry: The retry policy; ``None`` disables retries.
         session: An aiohttp session to borrow; it is never closed by the client. By
@@ -102,7 +104,7 @@ class AirflowClient(ResourceGroups, AsyncClosing):
         base_url: str | URL,
         *,
         auth: Auth,
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        max_concurrency: int | None = None,
         timeout: float | aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - frozen, shared safely
         session: aiohttp.ClientSession | None = None,
@@ -118,7 +120,9 @@ class AirflowClient(ResourceGroups, AsyncClosing):
             raise UsageError(
                 f"auth must be an Auth such as BasicAuth('user', 'password'), got {type(auth).__name__}"
             )
-        if not isinstance(max_concurrency, int) or isinstance(max_concurrency, bool) or max_concurrency < 1:
+        if max_concurrency is not None and (
+            not isinstance(max_concurrency, int) or isinstance(max_concurrency, bool) or max_concurrency < 1
+        ):
             raise UsageError(f"max_concurrency must be an int >= 1, got {max_concurrency!r}")
         if isinstance(timeout, aiohttp.ClientTimeout):
             self._timeout = timeout
@@ -130,7 +134,7 @@ class AirflowClient(ResourceGroups, AsyncClosing):
             raise UsageError(f"max_response_bytes must be None or >= 1, got {max_response_bytes!r}")
         self.base_url = normalize_base_url(base_url, api_version)
         self.auth = auth
-        self.max_concurrency = max_concurrency
+        self._max_concurrency = max_concurrency
         self.retry = retry if retry is not None else NO_RETRY
         self.max_response_bytes = max_response_bytes
         self._borrowed = session
@@ -139,6 +143,13 @@ class AirflowClient(ResourceGroups, AsyncClosing):
         #: Harvests and the like not closed yet; closed on exit (a consumer that broke out of
         #: ``async for`` without ``async with`` leaves their workers waiting otherwise).
         self._closeables: weakref.WeakSet[Closeable] = weakref.WeakSet()
+
+    @property
+    def max_concurrency(self) -> int:
+        """Requests in flight at most: as given, or the API version's default once it is known."""
+        if self._max_concurrency is not None:
+            return self._max_concurrency
+        return self.api.default_concurrency if self.api is not None else DEFAULT_MAX_CONCURRENCY
 
     @property
     def api_version(self) -> str:
@@ -200,6 +211,7 @@ class AirflowClient(ResourceGroups, AsyncClosing):
             if self.api is None:
                 self.api, self.server_version = await detect_version(transport)
                 transport.api_prefix, transport.api_name = self.api.prefix, self.api.name
+                transport.set_max_concurrency(self.max_concurrency)
             why = self.auth.unsupported(self.api.name)
             if why is not None:
                 raise UsageError(f"{why} (the server at {self.base_url} speaks API {self.api.name})")

@@ -152,6 +152,11 @@ class Transport:
         #: How the transport waits between attempts (replaceable in tests).
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
+    def set_max_concurrency(self, limit: int) -> None:
+        """Change the bound on requests in flight (before any request of the client's own)."""
+        self.max_concurrency = limit
+        self.semaphore = asyncio.Semaphore(limit)
+
     @property
     def api_version(self) -> str:
         """The name of the API version spoken (``"v1"`` or ``"v2"``), for the auth scheme."""
@@ -171,7 +176,7 @@ class Transport:
         json: Any = None,
         idempotent: bool | None = None,
         prefix: str | None = None,
-        authenticate: bool = True,
+        probe: bool = False,
     ) -> Any:
         """Send an API request and return its decoded JSON body.
 
@@ -183,7 +188,8 @@ class Transport:
             idempotent: Whether the request is safe to repeat; by default GET, PUT and
                 DELETE are, POST and PATCH are not. Read-only POST listings pass True.
             prefix: Another path prefix than the client's API version's (the version probe).
-            authenticate: False sends the request without credentials (the version probe).
+            probe: The version probe: sent without credentials, and an error answer (the 404
+                of the version an older server lacks) is expected, not counted as a failure.
 
         Raises:
             APIError: The server answered an error status (after retries).
@@ -193,7 +199,7 @@ class Transport:
         method = method.upper()
         url: URL = build_url(self.base_url, self.api_prefix if prefix is None else prefix, segments, params)
         body = None if json is None else jsonlib.dumps(json).encode()
-        auth = self.auth if authenticate else _NO_AUTH
+        auth = _NO_AUTH if probe else self.auth
         failed: AirflowError | None = None
         try:
             try:
@@ -218,7 +224,8 @@ class Transport:
 
             result = await self._retrying(method, url, safe)(attempt)
         except AirflowError:
-            self.stats.failures += 1
+            if not probe:
+                self.stats.failures += 1
             raise
         self._succeeded()
         return result

@@ -47,6 +47,10 @@ class ApiVersion:
         airflow: The Airflow releases that serve it (``"2.x"``).
         version_path: The unauthenticated endpoint that answers the server's release.
         supported: Whether this library speaks it.
+        default_concurrency: Requests in flight by default. Airflow 2's webserver runs 4 sync
+            gunicorn workers; Airflow 3's api-server runs one uvicorn worker with about 15
+            database connections, and more requests than that queue for a connection (on
+            SQLite, a 3.3.2 api-server flooded past its pool stopped answering altogether).
     """
 
     name: str
@@ -54,15 +58,26 @@ class ApiVersion:
     airflow: str
     version_path: str
     supported: bool
+    default_concurrency: int
 
 
 #: Every API version, by name.
 API_VERSIONS: Final[Mapping[str, ApiVersion]] = {
     "v1": ApiVersion(
-        name="v1", prefix="/api/v1", airflow="2.x", version_path="/api/v1/version", supported=True
+        name="v1",
+        prefix="/api/v1",
+        airflow="2.x",
+        version_path="/api/v1/version",
+        supported=True,
+        default_concurrency=16,
     ),
     "v2": ApiVersion(
-        name="v2", prefix="/api/v2", airflow="3.x", version_path="/api/v2/version", supported=True
+        name="v2",
+        prefix="/api/v2",
+        airflow="3.x",
+        version_path="/api/v2/version",
+        supported=True,
+        default_concurrency=8,
     ),
 }
 

@@ -19,7 +19,7 @@ from typing import Final, TextIO
 import attrs
 
 from ..auth import Auth, BasicAuth, BearerToken, PasswordAuth, SessionAuth
-from ..client import DEFAULT_MAX_CONCURRENCY, DEFAULT_TIMEOUT, AirflowClient
+from ..client import DEFAULT_TIMEOUT, AirflowClient
 from ..errors import AirflowError, LoginFailed
 from .output import isatty
 
@@ -61,14 +61,14 @@ class Settings:
         auth_scheme: ``password`` (the default: a token on Airflow 3, a session login on
             Airflow 2), ``session``, ``basic`` (Airflow 2 only) or ``token``.
         username: The user (``None`` with token auth).
-        concurrency: Requests in flight at most.
+        concurrency: Requests in flight at most (None: the API version's default).
         timeout: Seconds per request attempt.
     """
 
     url: str
     auth_scheme: str
     username: str | None
-    concurrency: int
+    concurrency: int | None
     timeout: float
     _secret: str = attrs.field(repr=False, alias="secret")
 
@@ -202,8 +202,8 @@ def resolve_settings(
     scheme = args.auth or env.get("AIRFLOW_AUTH") or "password"
     if scheme not in AUTH_SCHEMES:
         raise CLIUsageError(f"--auth must be one of {', '.join(AUTH_SCHEMES)}, got {scheme!r}")
-    concurrency = _pick(args.concurrency, env, "AIRFLOW_CONCURRENCY", DEFAULT_MAX_CONCURRENCY)
-    in_flight = int(_positive("--concurrency", concurrency, int))
+    concurrency = _pick(args.concurrency, env, "AIRFLOW_CONCURRENCY", None)
+    in_flight = None if concurrency is None else int(_positive("--concurrency", concurrency, int))
     timeout = _positive("--timeout", _pick(args.timeout, env, "AIRFLOW_TIMEOUT", DEFAULT_TIMEOUT), float)
     username: str | None = None
     if scheme == "token":

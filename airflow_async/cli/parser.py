@@ -83,7 +83,12 @@ _CONNECTION: Final = (
         help="how to log in (env AIRFLOW_AUTH; default password)",
     ),
     _arg("--token-file", metavar="FILE", help="bearer token file for --auth token"),
-    _arg("--concurrency", type=int, metavar="N", help="requests in flight (default 16)"),
+    _arg(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="requests in flight (default: 16 on Airflow 2, 8 on 3)",
+    ),
     _arg("--timeout", type=float, metavar="SECONDS", help="per request attempt (default 30)"),
     _arg("--quiet", "-q", action="store_true", help="no progress display or notes"),
     _arg("--verbose", "-v", action="store_true", help="log retries and warnings"),

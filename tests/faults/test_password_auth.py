@@ -253,3 +253,22 @@ async def test_tokens_never_show_in_reprs_errors_or_debug_logs(
     assert token and all(token not in text and 'admin"' not in text for text in shown)
     assert all(part not in caplog.text for part in token.split(".") if len(part) > 8)
     assert "password=<redacted>" in repr(auth)
+
+
+async def test_the_probe_of_a_version_the_server_lacks_is_not_a_failure() -> None:
+    async with serve() as srv:
+        async with AirflowClient(srv.url, auth=BasicAuth("admin", "admin")) as af:
+            await af.dags.get("dag_0000")
+            stats = af.stats
+    # /api/v2/version (404 on Airflow 2), /api/v1/version, and the call
+    assert (stats.requests, stats.failures) == (3, 0)
+
+
+async def test_the_default_concurrency_is_the_api_versions(v3: FakeAirflow3) -> None:
+    async with AirflowClient(v3.url, auth=PasswordAuth("admin", "admin")) as af:
+        assert af.max_concurrency == 8 and af.transport.semaphore._value == 8
+    async with AirflowClient(v3.url, auth=PasswordAuth("admin", "admin"), max_concurrency=3) as af:
+        assert af.max_concurrency == 3 and af.transport.semaphore._value == 3
+    async with serve() as srv:
+        async with AirflowClient(srv.url, auth=BasicAuth("admin", "admin")) as af:
+            assert af.max_concurrency == 16

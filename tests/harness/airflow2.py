@@ -838,8 +838,14 @@ class ExtraServer:
             time.sleep(0.2)
         return self
 
+    def __enter__(self) -> ExtraServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def kill(self) -> None:
-        """SIGKILL the whole webserver (gunicorn master and workers) at once."""
+        """SIGKILL the whole server (its master and workers) at once."""
         proc = self._ws.proc
         if proc is not None and proc.poll() is None:
             with contextlib.suppress(ProcessLookupError, PermissionError):

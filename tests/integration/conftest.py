@@ -33,7 +33,7 @@ import pytest
 from tests.harness import airflow2 as harness
 from tests.harness import airflow3 as harness3
 
-from .servers import RealServer, airflow2_server
+from .servers import RealServer, airflow2_server, airflow3_server
 
 
 @dataclass(frozen=True)
@@ -115,12 +115,26 @@ def airflow2(airflow2_server_info: dict[str, Any]) -> AirflowInfo:
     )
 
 
-@pytest.fixture(params=["airflow2"])
-def server(request: pytest.FixtureRequest) -> RealServer:
-    """Each real server of the harness in turn, behind the interface of tests/integration/servers.py."""
-    if request.param == "airflow2":
+def _real_server(request: pytest.FixtureRequest, name: str) -> RealServer:
+    if name == "airflow2":
         return airflow2_server(request.getfixturevalue("airflow2"))
-    raise AssertionError(f"unknown server {request.param!r}")
+    if name == "airflow3":
+        return airflow3_server(request.getfixturevalue("airflow3"))
+    raise AssertionError(f"unknown server {name!r}")
+
+
+@pytest.fixture(params=["airflow2", "airflow3"])
+def server(request: pytest.FixtureRequest) -> RealServer:
+    """Each real server of the harness in turn (Airflow 2.11.2, then 3.3.2), behind the
+    interface of tests/integration/servers.py."""
+    return _real_server(request, request.param)
+
+
+@pytest.fixture(params=["airflow2"])
+def server_with_roles(request: pytest.FixtureRequest) -> RealServer:
+    """The servers that can make a user without one permission: Airflow 2's FAB roles. (Airflow
+    3's simple auth manager has four fixed roles, each of which may read XComs.)"""
+    return _real_server(request, request.param)
 
 
 # ------------------------------------------------------------------------------------------------
