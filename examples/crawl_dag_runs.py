@@ -10,11 +10,11 @@ import asyncio
 import collections
 import os
 
-from airflow_async import AirflowClient, SessionAuth
+from airflow_async import AirflowClient, PasswordAuth
 
 
 async def main() -> None:
-    auth = SessionAuth(os.environ["AIRFLOW_USERNAME"], os.environ["AIRFLOW_PASSWORD"])
+    auth = PasswordAuth(os.environ["AIRFLOW_USERNAME"], os.environ["AIRFLOW_PASSWORD"])
     async with AirflowClient(os.environ["AIRFLOW_URL"], auth=auth) as client:
         counts: collections.Counter[tuple[str, str]] = collections.Counter()
         runs = client.dag_runs.list("~", concurrent=True)  # pages after the first are fetched in parallel

@@ -13,12 +13,12 @@ import json
 import os
 import sys
 
-from airflow_async import AirflowClient, SessionAuth
+from airflow_async import AirflowClient, PasswordAuth
 
 
 async def main(path: str, dag_id: str = "~") -> int:
-    auth = SessionAuth(os.environ["AIRFLOW_USERNAME"], os.environ["AIRFLOW_PASSWORD"])
-    async with AirflowClient(os.environ["AIRFLOW_URL"], auth=auth, max_concurrency=16) as client:
+    auth = PasswordAuth(os.environ["AIRFLOW_USERNAME"], os.environ["AIRFLOW_PASSWORD"])
+    async with AirflowClient(os.environ["AIRFLOW_URL"], auth=auth) as client:
         with open(path, "w", encoding="utf-8") as out, open(f"{path}.failures.jsonl", "w") as bad:
             async with client.xcom.harvest(dag_id) as harvest:
                 async for result in harvest:

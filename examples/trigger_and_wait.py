@@ -13,11 +13,11 @@ import json
 import os
 import sys
 
-from airflow_async import AirflowClient, SessionAuth
+from airflow_async import AirflowClient, PasswordAuth
 
 
 async def main(dag_id: str, conf: str = "{}") -> int:
-    auth = SessionAuth(os.environ["AIRFLOW_USERNAME"], os.environ["AIRFLOW_PASSWORD"])
+    auth = PasswordAuth(os.environ["AIRFLOW_USERNAME"], os.environ["AIRFLOW_PASSWORD"])
     async with AirflowClient(os.environ["AIRFLOW_URL"], auth=auth) as client:
         run = await client.dag_runs.trigger(dag_id, conf=json.loads(conf))
         print(f"triggered {run.dag_run_id}")

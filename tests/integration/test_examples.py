@@ -16,6 +16,7 @@ from airflow_async import AirflowClient, NotFound, SessionAuth
 from tests.harness import airflow2 as harness
 
 from .conftest import AirflowInfo
+from .servers import RealServer
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +24,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _run(
-    airflow2: AirflowInfo, script: str, *args: str, timeout: float = 300
+    airflow2: AirflowInfo | RealServer, script: str, *args: str, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
@@ -41,31 +42,32 @@ def _run(
     )
 
 
-def test_harvest_xcoms_to_file(airflow2: AirflowInfo, tmp_path: Path) -> None:
+def test_harvest_xcoms_to_file(server: RealServer, tmp_path: Path) -> None:
     out = tmp_path / "xcoms.jsonl"
-    done = _run(airflow2, "harvest_xcoms_to_file.py", str(out), "harvest_other")
+    done = _run(server, "harvest_xcoms_to_file.py", str(out), "harvest_other")
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     seeded = {
-        (e["dag_run_id"], e["task_id"], e["map_index"], e["key"]): e["value_no_deserialize"]
-        for e in airflow2.manifest
+        (e["dag_run_id"], e["task_id"], e["map_index"], e["key"]): e[server.value_field]
+        for e in server.manifest
         if e["dag_id"] == "harvest_other"
     }
+    assert seeded, "the harness seeds harvest_other on both versions"
     assert {(r["dag_run_id"], r["task_id"], r["map_index"], r["key"]): r["value"] for r in rows} == seeded
     assert len(rows) == len(seeded)
     assert (tmp_path / "xcoms.jsonl.failures.jsonl").read_text() == ""
     assert f"{len(seeded)} values, 0 failures" in done.stdout
 
 
-def test_crawl_dag_runs(airflow2: AirflowInfo) -> None:
-    done = _run(airflow2, "crawl_dag_runs.py")
+def test_crawl_dag_runs(server: RealServer) -> None:
+    done = _run(server, "crawl_dag_runs.py")
     assert done.returncode == 0, done.stderr
     lines = dict(
         (parts[0], int(parts[2]))
         for parts in (line.split("\t") for line in done.stdout.splitlines())
         if len(parts) == 3
     )
-    seeded_runs = {(e["dag_id"], e["dag_run_id"]) for e in airflow2.manifest}
+    seeded_runs = {(e["dag_id"], e["dag_run_id"]) for e in server.manifest}
     assert lines["total"] >= len(seeded_runs)
 
 
