@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_async import ConnectError, RequestTimeout, RetryPolicy, TransportError, UsageError
+from airflow_async import (
+    ConnectError,
+    RequestTimeout,
+    RetryPolicy,
+    TransportError,
+    UsageError,
+    ValidationError,
+)
 from airflow_async.errors import ResponseTooLarge, error_for_status
 from airflow_async.retry import RetryBudget
 
@@ -95,3 +102,31 @@ def test_budget_refuses_when_empty_and_refills_on_success() -> None:
     timeout = RequestTimeout("slow", method="GET", url="http://h/")
     budget.refund()
     assert not budget.try_spend(timeout)  # a timeout costs two tokens
+
+
+def test_v2_error_bodies_read_as_one_line() -> None:
+
+    body = {
+        "detail": [
+            {"type": "missing", "loc": ["body", "logical_date"], "msg": "Field required", "input": {}},
+            {"type": "extra_forbidden", "loc": ["body", "nope"], "msg": "Extra inputs are not permitted"},
+        ]
+    }
+    err = error_for_status(422, method="POST", url="http://127.0.0.1/api/v2/dags/d/dagRuns", body=body)
+    assert isinstance(err, ValidationError)
+    assert str(err).startswith(
+        "422 POST /api/v2/dags/d/dagRuns: body.logical_date: Field required; "
+        "body.nope: Extra inputs are not permitted"
+    )
+    assert err.problems == [
+        ("body.logical_date", "Field required"),
+        ("body.nope", "Extra inputs are not permitted"),
+    ]
+    gone = error_for_status(
+        404, method="GET", url="http://127.0.0.1/api/v1/dags", body={"error": "/api/v1 has been removed"}
+    )
+    assert str(gone).startswith("404 GET /api/v1/dags: /api/v1 has been removed")
+    plain = error_for_status(
+        403, method="GET", url="http://127.0.0.1/api/v2/dags", body={"detail": "Forbidden"}
+    )
+    assert plain.detail == "Forbidden"
