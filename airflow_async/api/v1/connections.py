@@ -111,7 +111,7 @@ class ConnectionResource(Resource):
         mask = update_mask(
             fields, accepts="conn_type=, description=, host=, login=, schema=, port=, password=, extra="
         )
-        body = {"connection_id": check_id("connection_id", connection_id), **_body(**fields, keep_none=True)}
+        body = self._patch_body(connection_id, _body(**fields, keep_none=True))
         return await self._one(
             "PATCH",
             ("connections", connection_id),
@@ -120,6 +120,10 @@ class ConnectionResource(Resource):
             json=body,
             idempotent=True,
         )
+
+    def _patch_body(self, connection_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """The body of a connection's PATCH: on v1, the id and the fields named in the mask."""
+        return {"connection_id": check_id("connection_id", connection_id), **fields}
 
     async def delete(self, connection_id: str) -> None:
         """Delete a connection."""

@@ -84,9 +84,13 @@ class PoolResource(Resource):
             ("pools", check_id("name", name)),
             Pool,
             params={"update_mask": mask},
-            json=fields,
+            json=self._patch_body(name, fields),
             idempotent=new_name is UNSET,
         )
+
+    def _patch_body(self, name: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """The body of a pool's PATCH: on v1, just the fields named in the mask."""
+        return fields
 
     async def delete(self, name: str) -> None:
         """Delete a pool.

@@ -1,0 +1,90 @@
+"""API v2 operations that only Airflow 3 has, or that work differently there, on the real 3.3.2."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from airflow_async import AirflowClient, Conflict, NotFound, NotSupportedByServer, PasswordAuth
+
+from .conftest import Airflow3Info
+
+pytestmark = pytest.mark.integration
+
+
+def _client(af: Airflow3Info) -> AirflowClient:
+    return AirflowClient(af.url, auth=PasswordAuth(*af.admin))
+
+
+async def test_xcom_create_update_and_delete(airflow3: Airflow3Info) -> None:
+    entry = next(e for e in airflow3.manifest if e["dag_id"] == "harvest_demo" and e["map_index"] == -1)
+    run, task = entry["dag_run_id"], entry["task_id"]
+    key = f"made by a test {secrets.token_hex(3)}/with slash"
+    async with _client(airflow3) as af:
+        assert af.api_version == "v2" and af.server_version == (3, 3, 2)
+        made = await af.xcom.create("harvest_demo", run, task, key, {"n": 1, "ü": [1, 2]})
+        assert (made.key, made.dag_run_id, made.value) == (key, run, {"n": 1, "ü": [1, 2]})
+        with pytest.raises(Conflict):
+            await af.xcom.create("harvest_demo", run, task, key, 2)
+        await af.xcom.update("harvest_demo", run, task, key, [3])
+        assert (await af.xcom.get("harvest_demo", run, task, key)).value == [3]
+        listed = await af.xcom.list("harvest_demo", run, task, xcom_key=key).all()
+        assert [(x.key, x.dag_run_id) for x in listed] == [(key, run)]  # v2 entries carry the run id
+        await af.xcom.delete("harvest_demo", run, task, key)
+        with pytest.raises(NotFound):
+            await af.xcom.get("harvest_demo", run, task, key)
+
+
+async def test_a_run_without_a_logical_date_is_triggered_and_listed_by_run_after(
+    airflow3: Airflow3Info,
+) -> None:
+    run_id = f"test_v2_{secrets.token_hex(4)}"
+    async with _client(airflow3) as af:
+        run = await af.dag_runs.trigger("harvest_other", dag_run_id=run_id, conf={"k": 1}, note="hi")
+        try:
+            assert (run.dag_run_id, run.logical_date, run.note) == (run_id, None, "hi")
+            assert run.run_after is not None
+            got = await af.dag_runs.get("harvest_other", run_id)
+            assert got.conf == {"k": 1}
+            newest = await af.dag_runs.list(
+                "harvest_other", order_by=["-run_after", "dag_id"], max_items=1
+            ).all()
+            assert [r.dag_run_id for r in newest] == [run_id]
+            noted = await af.dag_runs.set_note("harvest_other", run_id, "changed")
+            assert noted.note == "changed"
+        finally:
+            await af.dag_runs.delete("harvest_other", run_id)
+        with pytest.raises(NotFound):
+            await af.dag_runs.get("harvest_other", run_id)
+
+
+async def test_task_instances_and_dags_on_v2(airflow3: Airflow3Info) -> None:
+    async with _client(airflow3) as af:
+        done = await af.task_instances.list("harvest_demo", "~", state=["success"], max_items=5).all()
+        assert done and all(ti.state == "success" and ti.id for ti in done)
+        one = done[0]
+        same = await af.task_instances.get(
+            one.dag_id, one.dag_run_id or "", one.task_id, map_index=one.map_index
+        )
+        assert same.id == one.id and same.logical_date == one.logical_date
+        tries = await af.task_instances.tries(one.dag_id, one.dag_run_id or "", one.task_id).all()
+        assert isinstance(tries, list)
+        dag = await af.dags.pause("harvest_empty")
+        assert dag.is_paused is True
+        assert (await af.dags.unpause("harvest_empty")).is_paused is False
+        dags = {d.dag_id for d in await af.dags.list().all()}
+        assert {"harvest_demo", "harvest_other", "harvest_empty"} <= dags
+
+
+async def test_what_airflow_3_cannot_do_is_said_clearly(airflow3: Airflow3Info) -> None:
+    name = f"v2pool-{secrets.token_hex(3)}"
+    async with _client(airflow3) as af:
+        await af.pools.create(name, 1)
+        try:
+            with pytest.raises(NotSupportedByServer, match="cannot rename a pool"):
+                await af.pools.update(name, new_name=name + "x")
+        finally:
+            await af.pools.delete(name)
+        with pytest.raises(NotSupportedByServer, match="it exists in API v1"):
+            af.users  # noqa: B018

@@ -1,0 +1,70 @@
+"""The resource groups whose operations are the same on API v1 and v2, on both real servers.
+
+Each group here is one class attached for both versions in ``ResourceGroups``; these tests are
+what says the paths, parameters and bodies really are the same on Airflow 2.11.2 and 3.3.2.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from airflow_async import AirflowClient, Forbidden, NotFound
+
+from .servers import RealServer
+
+pytestmark = pytest.mark.integration
+
+
+def _client(server: RealServer) -> AirflowClient:
+    return AirflowClient(server.url, auth=server.login_auth(*server.admin))
+
+
+async def test_read_only_groups_answer_on_both_versions(server: RealServer) -> None:
+    async with _client(server) as af:
+        logs = await af.event_logs.list(max_items=5).all()
+        assert logs and all(log.event_log_id >= 1 for log in logs)
+        one = await af.event_logs.get(logs[0].event_log_id)
+        assert one.event == logs[0].event
+        assert await af.import_errors.list().all() == []  # the harness DAGs all import
+        assert isinstance(await af.plugins.list().all(), list)
+        providers = await af.providers.list()
+        assert any(p.package_name.startswith("apache-airflow-providers-") for p in providers)
+        stats = await af.dag_stats.get(["harvest_demo"])
+        assert [s.dag_id for s in stats] == ["harvest_demo"] and sum(stats[0].counts.values()) > 0
+        assert isinstance(await af.dag_warnings.list().all(), list)
+        pools = await af.pools.list().all()
+        assert "default_pool" in {p.name for p in pools}
+        try:  # both harnesses leave [api] expose_config (v1: [webserver]) at its default
+            await af.config.get()
+        except Forbidden as exc:
+            assert "expose" in str(exc)
+
+
+async def test_variables_pools_and_connections_round_trip_on_both_versions(server: RealServer) -> None:
+    name = f"shared-{secrets.token_hex(4)}"
+    async with _client(server) as af:
+        created = await af.variables.create(name, "one", description="first")
+        assert (created.key, created.value) == (name, "one")
+        updated = await af.variables.update(name, value="two")
+        assert (await af.variables.get(name)).value == "two" == updated.value
+        await af.variables.delete(name)
+        with pytest.raises(NotFound):
+            await af.variables.get(name)
+
+        pool = await af.pools.create(name, 3, description="shared", include_deferred=True)
+        assert (pool.name, pool.slots, pool.include_deferred) == (name, 3, True)
+        changed = await af.pools.update(name, slots=5)
+        assert (changed.slots, changed.include_deferred, changed.description) == (5, True, "shared")
+        await af.pools.delete(name)
+        with pytest.raises(NotFound):
+            await af.pools.get(name)
+
+        conn = await af.connections.create(name, "http", host="example.invalid", port=8080)
+        assert (conn.connection_id, conn.host, conn.port) == (name, "example.invalid", 8080)
+        assert (await af.connections.update(name, host="other.invalid")).host == "other.invalid"
+        assert name in {c.connection_id for c in await af.connections.list().all()}
+        await af.connections.delete(name)
+        with pytest.raises(NotFound):
+            await af.connections.get(name)
