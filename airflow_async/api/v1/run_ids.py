@@ -26,10 +26,10 @@ class RunIdMap:
     DAG's runs once more. Counts go to ``stats`` (``runs_mapped``, ``run_map_refreshes``).
     """
 
-    def __init__(self, dag_runs: DAGRunResource, dag_id: str, stats: HarvestStats | None = None) -> None:
+    def __init__(self, dag_runs: DAGRunResource, dag_id: str, stats: HarvestStats) -> None:
         self._dag_runs = dag_runs
         self._dag_id = dag_id
-        self._stats = stats or HarvestStats()
+        self._stats = stats
         self._map: dict[tuple[str, datetime], str] = {}
         self._refreshed: set[str] = set()
         self._lock = asyncio.Lock()

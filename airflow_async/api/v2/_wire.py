@@ -1,4 +1,4 @@
-"""API v2: where its wire names differ from the shared models', and the base of its resources.
+"""API v2: where its wire names differ from the shared models'.
 
 v2 sends an XCom's run id as ``run_id``; the models call it ``dag_run_id`` on both versions, so
 version-agnostic code reads one name. Every other v2 field has the models' name already.
@@ -13,9 +13,8 @@ from cattrs.gen import make_dict_structure_fn, override
 
 from ...models import XCom, XComEntry
 from ...models._convert import make_converter, structure_with
-from .._base import Resource
 
-__all__ = ["V2Resource", "structure_v2"]
+__all__ = ["structure_v2"]
 
 T = TypeVar("T")
 
@@ -29,9 +28,3 @@ for _model in (XComEntry, XCom):
 def structure_v2(data: Any, model: type[T], *, source: Callable[[], tuple[str, str]] | None = None) -> T:
     """Build ``model`` from a v2 answer (``run_id`` read as ``dag_run_id``)."""
     return structure_with(_converter, data, model, source=source)
-
-
-class V2Resource(Resource):
-    """Base of the v2 resource groups: v2's wire names."""
-
-    _structure = staticmethod(structure_v2)

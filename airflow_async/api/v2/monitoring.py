@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ...models import HealthInfo, VersionInfo
-from ._wire import V2Resource
+from .._base import Resource
 
 
-class MonitoringResource(V2Resource):
+class MonitoringResource(Resource):
     """The monitoring endpoints (``/monitor/health``, ``/version``)."""
 
     async def health(self) -> HealthInfo:
