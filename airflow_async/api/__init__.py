@@ -22,16 +22,17 @@ class ResourceGroups:
     Attributes:
         dags, dag_runs, task_instances, xcom, variables, pools, connections, monitoring,
         datasets, event_logs, import_errors, config, plugins, providers, roles, permissions,
-        users, dag_stats, dag_warnings:
-            Together they cover every operation of the API (``airflow_async.OPERATIONS``
-            maps each operationId to its method).
+        users, dag_stats, dag_warnings, assets, asset_state_store, task_state_store, backfills,
+        dag_versions, jobs, hitl, web_login:
+            Together they cover every operation of both APIs (``airflow_async.OPERATIONS`` and
+            ``airflow_async.api.v2.OPERATIONS`` map each operationId to its method).
     """
 
     dags = Group(v1.DAGResource, v2.DAGResource)
     dag_runs = Group(v1.DAGRunResource, v2.DAGRunResource)
     task_instances = Group(v1.TaskInstanceResource, v2.TaskInstanceResource)
     xcom = Group(v1.XComResource, v2.XComResource)
-    variables = Group(v1.VariableResource, v1.VariableResource)
+    variables = Group(v1.VariableResource, v2.VariableResource)
     pools = Group(v1.PoolResource, v2.PoolResource)
     connections = Group(v1.ConnectionResource, v2.ConnectionResource)
     monitoring = Group(v1.MonitoringResource, v2.MonitoringResource)
@@ -39,10 +40,19 @@ class ResourceGroups:
     event_logs = Group(v1.EventLogResource, v1.EventLogResource)
     import_errors = Group(v1.ImportErrorResource, v1.ImportErrorResource)
     config = Group(v1.ConfigResource, v1.ConfigResource)
-    plugins = Group(v1.PluginResource, v1.PluginResource)
+    plugins = Group(v1.PluginResource, v2.PluginResource)
     providers = Group(v1.ProviderResource, v1.ProviderResource)
     roles = Group(v1.RoleResource)
     permissions = Group(v1.PermissionResource)
     users = Group(v1.UserResource)
     dag_stats = Group(v1.DagStatsResource, v1.DagStatsResource)
     dag_warnings = Group(v1.DagWarningResource, v1.DagWarningResource)
+    # API v2 (Airflow 3) only
+    assets = Group(v2=v2.AssetResource)
+    asset_state_store = Group(v2=v2.AssetStateStoreResource)
+    task_state_store = Group(v2=v2.TaskStateStoreResource)
+    backfills = Group(v2=v2.BackfillResource)
+    dag_versions = Group(v2=v2.DagVersionResource)
+    jobs = Group(v2=v2.JobResource)
+    hitl = Group(v2=v2.HITLResource)
+    web_login = Group(v2=v2.WebLoginResource)

@@ -41,6 +41,12 @@ Every name is importable from here (``from airflow_async.models import DAGRun``)
 
 from __future__ import annotations
 
+# API v2 only: each module lists its models in its own __all__.
+from . import assets as _assets
+from . import backfills as _backfills
+from . import bulk as _bulk
+from . import hitl as _hitl
+from . import jobs as _jobs
 from ._convert import Page
 from ._convert import converter as converter
 from ._convert import parse_datetime as parse_datetime
@@ -59,8 +65,13 @@ from .admin import (
     Variable,
     VersionInfo,
 )
+from .assets import *  # noqa: F403
+from .backfills import *  # noqa: F403
+from .bulk import *  # noqa: F403
 from .dag_runs import BasicDAGRun, DAGRun
 from .dags import DAG, DAGDetail, DagStateCount, DagStats, DagWarning, ImportErrorInfo, Task
+from .hitl import *  # noqa: F403
+from .jobs import *  # noqa: F403
 from .task_instances import (
     TaskDependency,
     TaskInstance,
@@ -118,6 +129,11 @@ __all__ = [
     "VersionInfo",
     "XCom",
     "XComEntry",
+    *_assets.__all__,
+    *_backfills.__all__,
+    *_bulk.__all__,
+    *_hitl.__all__,
+    *_jobs.__all__,
 ]
 # converter, parse_datetime and structure stay importable from here (the resources build models
 # with them), but they are machinery, not models: ``from airflow_async.models import *`` and the

@@ -20,6 +20,7 @@ from airflow_async import (
     UNSET,
     AirflowClient,
     BasicAuth,
+    BearerToken,
     DAGRun,
     TaskInstanceReference,
     TaskLog,
@@ -66,11 +67,15 @@ def test_operations_name_existing_documented_methods() -> None:
 
 
 def test_every_public_name_is_documented() -> None:
-    client = _client()
-    names = [n for n, v in vars(ResourceGroups).items() if isinstance(v, Group)]
-    groups = [getattr(client, n) for n in names]  # each created on first use
-    assert len(groups) == 19 and all(isinstance(g, Resource) for g in groups)
-    assert all(getattr(client, n) is g for n, g in zip(names, groups, strict=True))  # and kept
+    declared = {n: v for n, v in vars(ResourceGroups).items() if isinstance(v, Group)}
+    groups: list[Resource] = []
+    for version, count in (("v1", 19), ("v2", 23)):
+        client = AirflowClient(BASE, auth=BearerToken("t"), retry=NO_RETRY, api_version=version)
+        names = [n for n, g in declared.items() if version in g._classes]
+        made = [getattr(client, n) for n in names]  # each created on first use
+        assert len(made) == count and all(isinstance(g, Resource) for g in made)
+        assert all(getattr(client, n) is g for n, g in zip(names, made, strict=True))  # and kept
+        groups += made
     for group in groups:
         assert type(group).__doc__
         for name, member in inspect.getmembers(type(group), inspect.isfunction):
