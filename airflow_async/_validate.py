@@ -54,11 +54,15 @@ def given(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not UNSET}
 
 
-def update_mask(fields: Collection[str], *, accepts: str) -> str:
-    """The ``update_mask`` query value naming ``fields``; ``accepts`` words the error when empty."""
+def update_mask(fields: Collection[str], *, accepts: str) -> list[str]:
+    """The fields an ``update_mask`` names; ``accepts`` words the error when there are none.
+
+    How the mask goes on the wire differs by API version: see
+    :meth:`airflow_async.api._base.Resource._update_mask`.
+    """
     if not fields:
         raise UsageError(f"nothing to update: pass at least one of {accepts}")
-    return ",".join(fields)
+    return list(fields)
 
 
 def check_id(name: str, value: str, *, wildcard: bool = False) -> str:

@@ -14,6 +14,12 @@ that others slid past it) or the walk ends with fewer distinct items than the
 server counts, the paginator walks the listing once more and yields only what it
 had not seen. A change that leaves the total unchanged (one row deleted, another
 inserted, between two page requests) cannot be seen from the counts.
+
+Keyset (cursor) paging, which Airflow 3.2.2+ offers for DAG runs and task instances, cannot
+shift at all: each page starts after the last row of the one before, whatever was inserted or
+deleted meanwhile. Given a ``fetch_after`` function, the paginator walks that way, one page
+after the other (each needs the cursor the previous one returned): no dedupe set is kept, no
+re-scan is needed, and the walk ends when the server returns no next cursor.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from ._closing import AsyncClosing
 from .errors import UsageError
 from .models._convert import Page
 
-__all__ = ["FetchPage", "Paginator"]
+__all__ = ["FetchAfter", "FetchPage", "Paginator"]
 
 log = logging.getLogger("airflow_async")
 
@@ -40,6 +46,9 @@ T = TypeVar("T")
 
 #: ``fetch(offset, limit)`` returns the raw items of one page and the reported total.
 FetchPage = Callable[[int, int], Awaitable[tuple[list[Any], int | None]]]
+#: ``fetch_after(cursor, limit)`` returns the raw items of the page after ``cursor`` (``""``
+#: for the first page), the reported total, and the cursor of the next page (``None`` at the end).
+FetchAfter = Callable[[str, int], Awaitable[tuple[list[Any], int | None, str | None]]]
 _Raw = tuple[list[Any], int | None]
 
 
@@ -93,7 +102,11 @@ class Paginator(AsyncClosing, Generic[T], AsyncIterator[T]):
         prefetch: With ``concurrent``, the most pages in flight.
         dedupe: Yield each natural key once and re-scan after a short count; costs
             about 60 bytes per item listed. Turn it off for huge listings that do not
-            change while they are read.
+            change while they are read. Not used with ``fetch_after``: keyset pages
+            cannot shift.
+        fetch_after: Walk by cursor instead of by offset (see :data:`FetchAfter`); then
+            ``start`` must be 0 and ``concurrent`` False, and ``total_entries`` is what the
+            server counted up to its cap (Airflow's ``total_entries_limit``).
 
     Attributes:
         total_entries: The total the first page reported (``None`` before it).
@@ -119,7 +132,13 @@ class Paginator(AsyncClosing, Generic[T], AsyncIterator[T]):
         concurrent: bool = False,
         prefetch: int = 8,
         dedupe: bool = True,
+        fetch_after: FetchAfter | None = None,
     ) -> None:
+        if fetch_after is not None and (start or concurrent):
+            raise UsageError(
+                "cursor paging walks from the first row, one page after the other: it takes neither "
+                "an offset nor concurrent=True (leave them out, or ask for offset paging)"
+            )
         if not isinstance(page_size, int) or page_size < 1:
             raise UsageError(f"page_size must be a positive int, got {page_size!r}")
         if not isinstance(start, int) or isinstance(start, bool) or start < 0:
@@ -129,6 +148,7 @@ class Paginator(AsyncClosing, Generic[T], AsyncIterator[T]):
         if prefetch < 1:
             raise UsageError(f"prefetch must be >= 1, got {prefetch!r}")
         self._fetch = fetch
+        self._fetch_after = fetch_after
         self._build = build
         self._key = key
         self.page_size = page_size
@@ -198,9 +218,19 @@ class Paginator(AsyncClosing, Generic[T], AsyncIterator[T]):
         self._open_pages.add(gen)
         return gen
 
+    @property
+    def by_cursor(self) -> bool:
+        """Whether this paginator walks by cursor (keyset paging) rather than by offset."""
+        return self._fetch_after is not None
+
     async def _pages(self) -> AsyncGenerator[Page[T], None]:
-        seen: set[int] | None = set() if self.dedupe else None
         state = _PassState(budget=self.max_items)
+        if self._fetch_after is not None:
+            async with contextlib.aclosing(self._cursor_pass(self._fetch_after, state)) as pages:
+                async for page in pages:
+                    yield page
+            return
+        seen: set[int] | None = set() if self.dedupe else None
         async with contextlib.aclosing(self._pass(seen, state, first=True)) as first_pass:
             async for page in first_pass:
                 yield page
@@ -268,6 +298,23 @@ class Paginator(AsyncClosing, Generic[T], AsyncIterator[T]):
                 return
             yield self._page(raw, total, offset, seen, state)
             offset += len(raw)
+
+    async def _cursor_pass(self, fetch_after: FetchAfter, state: _PassState) -> AsyncGenerator[Page[T], None]:
+        """One walk by cursor: each page after the last row of the one before, until no cursor."""
+        cursor, offset = "", 0
+        while state.budget != 0:
+            raw, total, after = await fetch_after(cursor, self.page_size)
+            self.pages_fetched += 1
+            if self.total_entries is None:
+                self.total_entries = total
+            state.pass_total = total  # a keyset walk does not re-scan: a changed count is no sign
+            if not raw:
+                return
+            yield self._page(raw, total, offset, None, state)
+            offset += len(raw)
+            if after is None or after == cursor:
+                return
+            cursor = after
 
     async def _get(self, offset: int, *, first: bool) -> _Raw:
         raw, total = await self._fetch(offset, self.page_size)

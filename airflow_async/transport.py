@@ -9,11 +9,13 @@ log in and re-authenticate, and counts what it did in :class:`ClientStats`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json as jsonlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 import aiohttp
 import attrs
@@ -35,6 +37,8 @@ from .retry import RetryBudget, RetryDecision, RetryPolicy
 __all__ = ["ClientStats", "Transport"]
 
 log = logging.getLogger("airflow_async")
+
+T = TypeVar("T")
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -90,6 +94,15 @@ def _not_written(exc: BaseException) -> bool:
         if isinstance(err, ConnectionResetError) and "Cannot write to closing transport" in str(err):
             return True
     return False
+
+
+def _decoder(
+    status: int, headers: Mapping[str, str], body: bytes, method: str, url: URL
+) -> Callable[[], Any]:
+    """What an attempt returns for a whole answer: its decoded JSON, or its typed error raised."""
+    return functools.partial(
+        decode_response, status=status, headers=headers, body=body, method=method, url=url
+    )
 
 
 @attrs.define
@@ -200,10 +213,114 @@ class Transport:
         url: URL = build_url(self.base_url, self.api_prefix if prefix is None else prefix, segments, params)
         body = None if json is None else jsonlib.dumps(json).encode()
         auth = _NO_AUTH if probe else self.auth
+
+        async def send(headers: dict[str, str]) -> tuple[int, bytes, Callable[[], Any]]:
+            async with self.semaphore:
+                status, resp_headers, data, _ = await self._send(method, url, headers, body)
+            return status, data, _decoder(status, resp_headers, data, method, url)
+
+        return await self._run(
+            method, url, idempotent, lambda: self._attempt(auth, body is not None, send), probe=probe
+        )
+
+    async def stream_lines(
+        self,
+        method: str,
+        segments: Sequence[str | int],
+        *,
+        params: Mapping[str, QueryValue] | None = None,
+    ) -> AsyncIterator[Any]:
+        """Send a request whose answer streams JSON lines (NDJSON), and yield each line's data as it arrives.
+
+        The request goes through the same auth, error decoding and semaphore as :meth:`request`
+        (the semaphore is held while the stream is open). Opening the stream is retried as
+        :meth:`request` retries a request (GET is safe to repeat); once the first line was
+        delivered nothing is retried, and a broken stream raises ``TransportError``. The
+        per-attempt timeout bounds the wait for the response and then the wait for each line.
+        Blank lines are skipped. Close the iterator (``contextlib.aclosing``) to stop early.
+
+        Raises:
+            APIError: The server refused the request (after retries).
+            TransportError: No response, or the stream broke off.
+            DecodeError: A line was not JSON.
+            ResponseTooLarge: One line was longer than ``max_response_bytes``.
+        """
+        method = method.upper()
+        url: URL = build_url(self.base_url, self.api_prefix, segments, params)
+        auth = self.auth
+
+        async def send(headers: dict[str, str]) -> tuple[int, bytes, Callable[[], aiohttp.ClientResponse]]:
+            await self.semaphore.acquire()
+            try:
+                with self._errors(method, url):
+                    async with asyncio.timeout(self.timeout.total):
+                        resp = await self._open(method, url, headers, None)
+                if resp.status < 400:
+                    return resp.status, b"", lambda: resp  # the semaphore stays held for the stream
+                async with resp:
+                    with self._errors(method, url):
+                        async with asyncio.timeout(self.timeout.total):
+                            data = await self._read_body(method, url, resp)
+            except BaseException:
+                self.semaphore.release()
+                raise
+            self.semaphore.release()
+            self.stats.bytes_received += len(data)
+            return resp.status, data, _decoder(resp.status, resp.headers, data, method, url)
+
+        resp = await self._run(method, url, None, lambda: self._attempt(auth, False, send))
+        try:
+            async with resp:
+                async for line in self._lines(method, url, resp):
+                    yield decode_response(
+                        status=resp.status,
+                        headers={"Content-Type": "application/json"},
+                        body=line,
+                        method=method,
+                        url=url,
+                    )
+        finally:
+            self.semaphore.release()
+
+    async def _lines(self, method: str, url: URL, resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+        """The non-blank lines of a streamed body, each as soon as its newline (or the end) arrives."""
+        limit = self.max_response_bytes
+        pending = b""
+        while True:
+            with self._errors(method, url):
+                async with asyncio.timeout(self.timeout.total):
+                    chunk = await resp.content.readany()
+            self.stats.bytes_received += len(chunk)
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            if limit is not None and len(pending) > limit:
+                raise ResponseTooLarge(
+                    f"a line of the stream exceeded max_response_bytes={limit}; raise it to accept it",
+                    method=method,
+                    url=url,
+                )
+            for line in lines:
+                if line.strip():
+                    yield line
+            if not chunk:  # the end of the body
+                if pending.strip():
+                    yield pending
+                return
+
+    async def _run(
+        self,
+        method: str,
+        url: URL,
+        idempotent: bool | None,
+        attempt_once: Callable[[], Awaitable[T]],
+        *,
+        probe: bool = False,
+    ) -> T:
+        """Run ``attempt_once`` and retry it as the retry policy says; count the outcome."""
         failed: AirflowError | None = None
         try:
             try:
-                result = await self._attempt(method, url, body, auth)
+                result = await attempt_once()
             except AirflowError as first:
                 if not self.retry.enabled:
                     raise
@@ -215,12 +332,12 @@ class Transport:
             # tenacity sees that failure as attempt 1 and drives the retries from there.
             safe = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
 
-            async def attempt() -> Any:
+            async def attempt() -> T:
                 nonlocal failed
                 if failed is not None:
                     error, failed = failed, None
                     raise error
-                return await self._attempt(method, url, body, auth)
+                return await attempt_once()
 
             result = await self._retrying(method, url, safe)(attempt)
         except AirflowError:
@@ -288,16 +405,25 @@ class Transport:
             sleep=self.sleep,
         )
 
-    async def _attempt(self, method: str, url: URL, body: bytes | None, auth: Auth) -> Any:
+    async def _attempt(
+        self,
+        auth: Auth,
+        has_body: bool,
+        send: Callable[[dict[str, str]], Awaitable[tuple[int, bytes, Callable[[], T]]]],
+    ) -> T:
+        """One attempt: ``send(headers)`` with the auth scheme's headers, once more after a re-login.
+
+        ``send`` answers the status, the body of a refusal (for the auth scheme) and what to
+        return (the decoded answer, or raise its typed error).
+        """
         await auth.prepare(self)
         reauthed = False
         while True:
             generation = auth.generation
             headers = {"Accept": "application/json", **auth.headers()}
-            if body is not None:
+            if has_body:
                 headers["Content-Type"] = "application/json"
-            async with self.semaphore:
-                status, resp_headers, data, _ = await self._send(method, url, headers, body)
+            status, data, finish = await send(headers)
             if status in (401, 403) and not reauthed:
                 if await auth.on_unauthorized(self, status, generation, refusal_detail(data)):
                     reauthed = True
@@ -305,37 +431,13 @@ class Transport:
                     continue
             if status not in (401, 403):
                 auth.on_success()
-            return decode_response(status=status, headers=resp_headers, body=data, method=method, url=url)
+            return finish()
 
-    async def _send(
-        self,
-        method: str,
-        url: URL,
-        headers: Mapping[str, str],
-        body: bytes | None,
-        *,
-        form: Mapping[str, str] | None = None,
-        allow_redirects: bool = True,
-    ) -> tuple[int, Mapping[str, str], bytes, Mapping[str, Any]]:
-        stats = self.stats
-        stats.requests += 1
-        if body is not None:
-            stats.bytes_sent += len(body)
-        started = time.monotonic()
+    @contextlib.contextmanager
+    def _errors(self, method: str, url: URL) -> Iterator[None]:
+        """Turn what aiohttp raises while a request is sent or read into the library's errors."""
         try:
-            async with (
-                asyncio.timeout(self.timeout.total),
-                self.session.request(
-                    method,
-                    url,
-                    headers=headers,
-                    data=body if form is None else form,
-                    timeout=self._attempt_timeout,
-                    allow_redirects=allow_redirects,
-                ) as resp,
-            ):
-                data = await self._read_body(method, url, resp)
-                status, resp_headers, cookies = resp.status, resp.headers, resp.cookies
+            yield
         except AirflowError:
             raise
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
@@ -362,6 +464,50 @@ class Transport:
                     url=url,
                 ) from None
             raise TransportError(f"{type(exc).__name__}: {exc}", method=method, url=url) from None
+
+    async def _open(
+        self,
+        method: str,
+        url: URL,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        *,
+        form: Mapping[str, str] | None = None,
+        allow_redirects: bool = True,
+    ) -> aiohttp.ClientResponse:
+        """Send a request and return the response with its body unread (count it in the stats)."""
+        self.stats.requests += 1
+        if body is not None:
+            self.stats.bytes_sent += len(body)
+        return await self.session.request(
+            method,
+            url,
+            headers=headers,
+            data=body if form is None else form,
+            timeout=self._attempt_timeout,
+            allow_redirects=allow_redirects,
+        )
+
+    async def _send(
+        self,
+        method: str,
+        url: URL,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        *,
+        form: Mapping[str, str] | None = None,
+        allow_redirects: bool = True,
+    ) -> tuple[int, Mapping[str, str], bytes, Mapping[str, Any]]:
+        stats = self.stats
+        started = time.monotonic()
+        with self._errors(method, url):
+            async with asyncio.timeout(self.timeout.total):
+                resp = await self._open(
+                    method, url, headers, body, form=form, allow_redirects=allow_redirects
+                )
+                async with resp:
+                    data = await self._read_body(method, url, resp)
+                    status, resp_headers, cookies = resp.status, resp.headers, resp.cookies
         stats.bytes_received += len(data)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(

@@ -51,6 +51,9 @@ class ApiVersion:
             gunicorn workers; Airflow 3's api-server runs one uvicorn worker with about 15
             database connections, and more requests than that queue for a connection (on
             SQLite, a 3.3.2 api-server flooded past its pool stopped answering altogether).
+        joins_update_mask: How a PATCH names its fields: v1 takes ``update_mask`` as one
+            comma-separated value; v2 takes the key once per field and reads a comma-joined
+            value as one unknown field, changing nothing without an error (3.3.2).
     """
 
     name: str
@@ -59,6 +62,7 @@ class ApiVersion:
     version_path: str
     supported: bool
     default_concurrency: int
+    joins_update_mask: bool
 
 
 #: Every API version, by name.
@@ -70,6 +74,7 @@ API_VERSIONS: Final[Mapping[str, ApiVersion]] = {
         version_path="/api/v1/version",
         supported=True,
         default_concurrency=16,
+        joins_update_mask=True,
     ),
     "v2": ApiVersion(
         name="v2",
@@ -78,6 +83,7 @@ API_VERSIONS: Final[Mapping[str, ApiVersion]] = {
         version_path="/api/v2/version",
         supported=True,
         default_concurrency=8,
+        joins_update_mask=False,
     ),
 }
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import collections.abc
 import functools
-from collections.abc import Callable, Hashable, Mapping, Sequence
+import typing
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar, cast, overload
 
 from .._http import QueryValue
-from .._validate import check_map_index, check_strings, iso
+from .._validate import check_map_index, check_strings, iso, update_mask
 from ..errors import ClientNotOpen, DecodeError, NotSupportedByServer, UsageError
 from ..models._convert import structure
 from ..pagination import Paginator
-from ..versions import Release, parse_release
+from ..versions import API_VERSIONS, Release, parse_release
 
 if TYPE_CHECKING:
     from ..retry import RetryPolicy
@@ -35,6 +37,10 @@ class PageOptions(TypedDict, total=False):
         dedupe: Yield each natural key once and re-scan when the listing changed while it was
             paged; see :class:`~airflow_async.pagination.Paginator`. Default True, except
             where a listing has no natural key to dedupe on.
+        cursor: Walk by cursor (keyset paging: stable while rows are inserted or deleted, one
+            page after the other) instead of by offset. Only the listings whose server has it
+            (DAG runs and task instances on Airflow 3.2.2+). Default: by cursor where the
+            server has it, unless ``offset`` or ``concurrent=True`` is given.
     """
 
     page_size: int
@@ -42,6 +48,7 @@ class PageOptions(TypedDict, total=False):
     max_items: int | None
     concurrent: bool
     dedupe: bool
+    cursor: bool
 
 
 #: The key (or the keys, first present wins) under which a collection lists its items.
@@ -76,15 +83,32 @@ def split_options(
             f"{where} got unexpected keyword argument(s) {', '.join(unknown)}; "
             f"it takes {', '.join(sorted(known))}"
         )
+    for name in _list_keys(accepted) & set(options):
+        check_strings(name, options[name])
     filters = {k: v for k, v in options.items() if k not in _PAGE_KEYS}
     paging: PageOptions = {k: v for k, v in options.items() if k in _PAGE_KEYS}  # type: ignore[assignment]
     return filters, paging
 
 
+@functools.cache
+def _list_keys(accepted: Any) -> frozenset[str]:
+    """The keys of a TypedDict declared as lists of strings (``Sequence[str] | None``)."""
+    hints = typing.get_type_hints(accepted)
+    return frozenset(
+        name
+        for name, hint in hints.items()
+        if any(typing.get_origin(arm) is collections.abc.Sequence for arm in typing.get_args(hint) or (hint,))
+    )
+
+
 def filter_query(filters: Mapping[str, Any]) -> dict[str, QueryValue]:
-    """Filters as query parameters: lists repeat their key, datetimes go as ISO 8601."""
+    """Filters as query parameters: lists repeat their key, datetimes go as ISO 8601.
+
+    A string is one value (a pattern, an id); a list filter given a bare string was refused by
+    :func:`split_options`, which knows the declared types.
+    """
     return {
-        name: check_strings(name, value) if _is_strings(value) else value
+        name: value if isinstance(value, str) or not _is_strings(value) else check_strings(name, value)
         for name, value in filters.items()
         if value is not None
     }
@@ -96,7 +120,7 @@ def filter_body(filters: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in filters.items():
         if value is None:
             continue
-        if _is_strings(value):
+        if _is_strings(value) and not isinstance(value, str):
             body[name] = list(check_strings(name, value) or [])
         elif isinstance(value, datetime):
             body[name] = iso(name, value)
@@ -140,6 +164,10 @@ class ClientCore(Protocol):
     @property
     def server_version(self) -> Release | None:
         """The server's release, when the client asked for it on entry."""
+
+    @property
+    def api_version(self) -> str:
+        """``"v1"`` or ``"v2"`` (``"auto"`` until an auto-detecting client is open)."""
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -261,6 +289,15 @@ class Resource:
     def _t(self) -> Transport:
         return self._client.transport
 
+    def _update_mask(self, fields: Collection[str], *, accepts: str) -> QueryValue:
+        """The ``update_mask`` query value naming ``fields``, in the form the API version takes.
+
+        ``accepts`` words the error when no field is given (see :func:`~airflow_async._validate.update_mask`).
+        """
+        names = update_mask(fields, accepts=accepts)
+        version = API_VERSIONS.get(self._client.api_version)
+        return ",".join(names) if version is None or version.joins_update_mask else names
+
     async def _call(
         self,
         method: str,
@@ -320,11 +357,13 @@ class Resource:
         paging: PageOptions | None = None,
         build: Callable[[Any], T] | None = None,
         dedupe: bool = True,
+        cursor_since: str | None = None,
     ) -> Paginator[T]:
         """A paginator over a GET collection endpoint whose items sit under ``items_key``.
 
         ``paging`` is what the caller passed (see :class:`PageOptions`); ``dedupe`` is the
-        default where the caller did not choose.
+        default where the caller did not choose. ``cursor_since``: the release from which the
+        endpoint offers cursor paging (``next_cursor``), used as :class:`PageOptions` says.
         """
         base = dict(params or {})
         options: PageOptions = paging or {}
@@ -339,9 +378,16 @@ class Resource:
             data = await self._t.request("GET", segments, params={**base, "limit": limit, "offset": offset})
             return unpack_collection(data, items_key, source)
 
+        async def fetch_after(cursor: str, limit: int) -> tuple[list[Any], int | None, str | None]:
+            data = await self._t.request("GET", segments, params={**base, "limit": limit, "cursor": cursor})
+            raw, total = unpack_collection(data, items_key, source)
+            after = data.get("next_cursor")
+            return raw, total, after if isinstance(after, str) and after else None
+
         def default_build(raw: Any) -> T:
             return self._structure(raw, model, source=source)
 
+        by_cursor = self._by_cursor(options, cursor_since, segments)
         return Paginator(
             fetch,
             build or default_build,
@@ -352,7 +398,30 @@ class Resource:
             concurrent=options.get("concurrent", False),
             prefetch=self._client.max_concurrency,
             dedupe=options.get("dedupe", dedupe),
+            fetch_after=fetch_after if by_cursor else None,
         )
+
+    def _by_cursor(self, options: PageOptions, cursor_since: str | None, segments: Segments) -> bool:
+        """Whether a listing walks by cursor: what the caller asked, else what the server offers."""
+        asked = options.get("cursor")
+        if asked is not None and not isinstance(asked, bool):
+            raise UsageError(f"cursor must be True or False, got {asked!r}")
+        where = f"the listing of /{'/'.join(map(str, segments))}"
+        if cursor_since is None:
+            if asked:
+                raise UsageError(f"{where} has no cursor paging: leave cursor out")
+            return False
+        have = self._client.server_version
+        offers = have is not None and have >= parse_release(cursor_since)
+        if asked and have is not None and not offers:
+            raise NotSupportedByServer(
+                f"cursor paging of {where} needs Airflow {cursor_since} or newer; the server runs "
+                f"{'.'.join(map(str, have))}: leave cursor out to page by offset",
+                needs=f"Airflow {cursor_since}",
+            )
+        if asked is None:
+            return offers and not options.get("offset") and not options.get("concurrent")
+        return asked
 
 
 def unpack_collection(

@@ -7,9 +7,6 @@ only read, the clears and state changes are dry runs, and the one PATCH of a see
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,12 +30,12 @@ from airflow_async import (
     TaskLog,
     UsageError,
 )
+from tests.harness.coverage import spec_operations
 
 from .conftest import AirflowInfo
 
 pytestmark = pytest.mark.integration
 
-SPEC = "lib/python3.11/site-packages/airflow/api_connexion/openapi/v1.yaml"
 EXAMPLE_RUN = "manual__2024-01-01T00:00:00+00:00"  # example_xcom, run for real by `airflow dags test`
 
 
@@ -48,24 +45,7 @@ def _client(af: AirflowInfo, **kwargs: Any) -> AirflowClient:
 
 def _spec_operations(airflow2: AirflowInfo) -> dict[str, str]:
     """``{operationId: tag}`` of the v1.yaml inside the server's Airflow (read with its PyYAML)."""
-    spec = Path(airflow2.python).parents[1] / SPEC
-    assert spec.is_file(), spec
-    script = (
-        "import json, sys, yaml\n"
-        "spec = yaml.safe_load(open(sys.argv[1]))\n"
-        "ops = {op['operationId']: op['tags'][0] for path in spec['paths'].values()\n"
-        "       for method, op in path.items() if method in ('get', 'put', 'post', 'patch', 'delete')}\n"
-        "print(json.dumps(ops))\n"
-    )
-    done = subprocess.run(
-        [str(airflow2.python), "-c", script, str(spec)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    ops: dict[str, str] = json.loads(done.stdout)
-    return ops
+    return {op_id: op.tag for op_id, op in spec_operations(airflow2.python, "v1").items()}
 
 
 def _seeded_run(airflow2: AirflowInfo, dag_id: str = "harvest_demo") -> str:

@@ -57,6 +57,10 @@ async def test_variables_pools_and_connections_round_trip_on_both_versions(serve
         assert (pool.name, pool.slots, pool.include_deferred) == (name, 3, True)
         changed = await af.pools.update(name, slots=5)
         assert (changed.slots, changed.include_deferred, changed.description) == (5, True, "shared")
+        # Two fields in one mask (v2 reads a comma-joined mask as one unknown field: no change).
+        await af.pools.update(name, slots=6, description="both changed")
+        again = await af.pools.get(name)
+        assert (again.slots, again.description, again.include_deferred) == (6, "both changed", True)
         await af.pools.delete(name)
         with pytest.raises(NotFound):
             await af.pools.get(name)
@@ -64,6 +68,9 @@ async def test_variables_pools_and_connections_round_trip_on_both_versions(serve
         conn = await af.connections.create(name, "http", host="example.invalid", port=8080)
         assert (conn.connection_id, conn.host, conn.port) == (name, "example.invalid", 8080)
         assert (await af.connections.update(name, host="other.invalid")).host == "other.invalid"
+        await af.connections.update(name, host="third.invalid", port=9090)
+        both = await af.connections.get(name)
+        assert (both.host, both.port, both.conn_type) == ("third.invalid", 9090, "http")
         assert name in {c.connection_id for c in await af.connections.list().all()}
         await af.connections.delete(name)
         with pytest.raises(NotFound):

@@ -317,3 +317,66 @@ def test_bad_arguments() -> None:
         paginate(listing, page_size=0)
     with pytest.raises(UsageError, match="max_items"):
         paginate(listing, max_items=-1)
+
+
+# -- cursor (keyset) paging -------------------------------------------------------------------
+
+
+class KeysetListing:
+    """A sorted server-side list paged by cursor: each page starts after the cursor's row."""
+
+    def __init__(self, n: int, *, clamp: int = 100) -> None:
+        self.rows: list[str] = [f"r{i:05d}" for i in range(0, 2 * n, 2)]
+        self.clamp = clamp
+        self.cursors: list[str] = []
+        self.before_page: dict[int, Callable[[list[str]], None]] = {}
+
+    async def fetch_after(self, cursor: str, limit: int) -> tuple[list[Any], int | None, str | None]:
+        self.cursors.append(cursor)
+        hook = self.before_page.get(len(self.cursors))
+        if hook:
+            hook(self.rows)
+        after = [r for r in sorted(self.rows) if r > cursor] if cursor else sorted(self.rows)
+        page = after[: min(limit, self.clamp)]
+        more = len(after) > len(page)
+        return list(page), len(self.rows), page[-1] if more and page else None
+
+    async def no_offsets(self, offset: int, limit: int) -> tuple[list[Any], int | None]:
+        raise AssertionError("a cursor walk must not page by offset")
+
+
+def _by_cursor(listing: KeysetListing, **kwargs: Any) -> Paginator[str]:
+    return Paginator(listing.no_offsets, str, str, fetch_after=listing.fetch_after, **kwargs)
+
+
+async def test_a_cursor_walk_follows_next_cursor_until_there_is_none() -> None:
+    listing = KeysetListing(250, clamp=100)
+    pager = _by_cursor(listing, page_size=500)
+    assert pager.by_cursor
+    assert await pager.all() == sorted(listing.rows)
+    assert listing.cursors == ["", "r00198", "r00398"]  # each page after the last row of the one before
+    assert pager.pages_fetched == 3 and pager.total_entries == 250 and pager.rescans == 0
+
+
+async def test_rows_inserted_or_deleted_during_a_cursor_walk_never_repeat_or_skip_the_rest() -> None:
+    listing = KeysetListing(300, clamp=50)
+    original = sorted(listing.rows)
+    # Before page 3: rows inserted before the cursor (an offset walk would repeat rows) and rows
+    # deleted before it (an offset walk would skip rows).
+    listing.before_page[3] = lambda rows: (rows.extend(["r00001", "r00003", "r00005"]), rows.remove("r00000"))
+    # Offset paging would now repeat two rows; by cursor, the walk goes on after its last row.
+    got = await _by_cursor(listing).all()
+    assert got == original
+
+
+async def test_a_cursor_walk_stops_at_max_items_and_on_an_empty_first_page() -> None:
+    listing = KeysetListing(250, clamp=100)
+    assert await _by_cursor(listing, max_items=120).all() == sorted(listing.rows)[:120]
+    assert listing.cursors == ["", "r00198"]
+    assert await _by_cursor(KeysetListing(0)).all() == []
+
+
+@pytest.mark.parametrize("kwargs", [{"start": 5}, {"concurrent": True}])
+async def test_a_cursor_walk_refuses_offsets_and_concurrency(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(UsageError, match="cursor paging"):
+        _by_cursor(KeysetListing(3), **kwargs)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, TypedDict, Unpack
 
-from ..._validate import UNSET, UnsetType, check_id, given, update_mask
+from ..._validate import UNSET, UnsetType, check_id, given
 from ...errors import UsageError
 from ...models import Connection, ConnectionTest
 from ...pagination import Paginator
@@ -108,7 +108,7 @@ class ConnectionResource(Resource):
             password=password,
             extra=extra,
         )
-        mask = update_mask(
+        mask = self._update_mask(
             fields, accepts="conn_type=, description=, host=, login=, schema=, port=, password=, extra="
         )
         body = self._patch_body(connection_id, _body(**fields, keep_none=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Unpack
 
-from ..._validate import UNSET, UnsetType, check_id, given, update_mask
+from ..._validate import UNSET, UnsetType, check_id, given
 from ...errors import UsageError
 from ...models import Pool
 from ...pagination import Paginator
@@ -78,7 +78,7 @@ class PoolResource(Resource):
         if new_name is not UNSET:
             check_id("new_name", new_name)
         fields = given(name=new_name, slots=slots, description=description, include_deferred=include_deferred)
-        mask = update_mask(fields, accepts="new_name=, slots=, description=, include_deferred=")
+        mask = self._update_mask(fields, accepts="new_name=, slots=, description=, include_deferred=")
         return await self._one(
             "PATCH",
             ("pools", check_id("name", name)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Unpack
 
-from ..._validate import UNSET, UnsetType, check_id, update_mask
+from ..._validate import UNSET, UnsetType, check_id
 from ...errors import UsageError
 from ...models._convert import structure
 from ...models.v1 import Action, Role
@@ -83,7 +83,7 @@ class RoleResource(Resource):
         if add_permissions is not UNSET:
             body["actions"] = _actions(add_permissions)
             fields.append("actions")
-        mask = update_mask(fields, accepts="new_name= or add_permissions=")
+        mask = self._update_mask(fields, accepts="new_name= or add_permissions=")
         return await self._one(
             "PATCH",
             ("roles", name),

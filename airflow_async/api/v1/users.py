@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Unpack
 
-from ..._validate import UNSET, UnsetType, check_id, check_strings, given, update_mask
+from ..._validate import UNSET, UnsetType, check_id, check_strings, given
 from ...errors import UsageError
 from ...models.v1 import User
 from ...pagination import Paginator
@@ -102,7 +102,7 @@ class UserResource(Resource):
             last_name=last_name,
             roles=UNSET if roles is UNSET else _roles(roles),
         )
-        mask = update_mask(
+        mask = self._update_mask(
             fields, accepts="new_username=, password=, email=, first_name=, last_name=, roles="
         )
         current = await self.get(username)
