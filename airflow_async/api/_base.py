@@ -181,19 +181,11 @@ def since(release: str) -> Callable[[F], F]:
     server's opaque 404 or 405. A client that did not ask the server's release (a forced
     ``api_version``) sends the request and lets the server answer.
     """
-    needed = parse_release(release)
 
     def mark(method: F) -> F:
         @functools.wraps(method)
         def checked(self: Resource, *args: Any, **kwargs: Any) -> Any:
-            have = self._client.server_version
-            if have is not None and have < needed:
-                shown = ".".join(map(str, have))
-                raise NotSupportedByServer(
-                    f"{type(self).__name__}.{method.__name__} needs Airflow {release} or newer; "
-                    f"the server runs {shown}",
-                    needs=f"Airflow {release}",
-                )
+            require_release(self, release, f"{type(self).__name__}.{method.__name__}")
             return method(self, *args, **kwargs)
 
         checked.__doc__ = f"{method.__doc__ or ''}\n\n(Airflow {release}+.)"
@@ -201,6 +193,28 @@ def since(release: str) -> Callable[[F], F]:
         return cast(F, checked)
 
     return mark
+
+
+def require_release(resource: Resource, release: str, what: str, instead: str = "") -> None:
+    """Refuse what Airflow added in ``release`` (an operation, or one argument) on an older server.
+
+    :func:`since` does this for a whole method; a method calls it for an argument a later
+    release added (a body field: v2 bodies reject unknown fields with 422), before sending.
+    ``what`` names it (``"dags.clear_task_instances(note=...)"``), ``instead`` says what to do
+    without it. A client that did not ask the server's release (a forced ``api_version``) lets
+    the server answer.
+
+    Raises:
+        NotSupportedByServer: The server runs an older release.
+    """
+    have = resource._client.server_version
+    if have is not None and have < parse_release(release):
+        shown = ".".join(map(str, have))
+        raise NotSupportedByServer(
+            f"{what} needs Airflow {release} or newer; the server runs {shown}"
+            + (f": {instead}" if instead else ""),
+            needs=f"Airflow {release}",
+        )
 
 
 R = TypeVar("R", bound="Resource")

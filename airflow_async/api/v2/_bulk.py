@@ -12,12 +12,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..._validate import check_choice, check_id
-from ...errors import DecodeError, NotSupportedByServer, UsageError
+from ...errors import DecodeError, UsageError
 from ...models.bulk import BulkActionResult, BulkItemError, BulkResult
-from ...versions import parse_release
-from .._base import Resource, Segments
+from .._base import Resource, Segments, require_release
 
-__all__ = ["ON_EXISTENCE", "ON_NON_EXISTENCE", "require_release", "send_bulk"]
+__all__ = ["ON_EXISTENCE", "ON_NON_EXISTENCE", "send_bulk"]
 
 #: What a create action does with an entity that exists.
 ON_EXISTENCE = ("fail", "skip", "overwrite")
@@ -133,24 +132,6 @@ def _delete_entities(value: Sequence[str | Mapping[str, Any]]) -> list[str | dic
         else:
             out.append(check_id("each id of delete=", entity))
     return out
-
-
-def require_release(resource: Resource, release: str, what: str, instead: str) -> None:
-    """Refuse an argument that Airflow added in ``release`` when the server is older.
-
-    :func:`~airflow_async.api._base.since` does this for a whole method; this is for one
-    argument of a method (a body field a later release added). ``what`` names the argument
-    (``"VariableResource.bulk(update_mask=...)"``), ``instead`` says what to do without it.
-
-    Raises:
-        NotSupportedByServer: The server runs an older release.
-    """
-    have = resource._client.server_version
-    if have is not None and have < parse_release(release):
-        raise NotSupportedByServer(
-            f"{what} needs Airflow {release} or newer; the server runs {'.'.join(map(str, have))}: {instead}",
-            needs=f"Airflow {release}",
-        )
 
 
 def _update_mask(resource: Resource, fields: Sequence[str]) -> list[str]:

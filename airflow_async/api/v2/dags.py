@@ -12,10 +12,9 @@ from ...errors import Conflict, UsageError
 from ...models import DAG, TaskInstance
 from ...pagination import Paginator
 from .. import paths
-from .._base import PageOptions, since
+from .._base import PageOptions, require_release, since
 from .._dags import DAGCommon, dag_key
 from ..v1.dags import RelatedTasks, _relatives
-from ._bulk import require_release
 
 #: How ``tags`` filters match: a DAG with any of the tags, or with all of them.
 TAGS_MATCH_MODES = ("any", "all")
