@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypedDict, Unpack
+from typing import Any, Unpack
 
 import attrs
 
@@ -14,29 +14,12 @@ from ...errors import DecodeError, UsageError
 from ...models import DAG, TaskInstanceReference
 from ...pagination import Paginator
 from .. import paths
-from .._base import PageOptions, split_options
-from .._dags import DAGCommon, dag_key
+from .._base import PageOptions
+from .._dags import DAGCommon, RelatedTasks, clear_body, dag_key
+from .._dags import relatives as related_flags
 
 #: States ``set_task_instances_state`` and ``task_instances.set_state`` can set.
 SETTABLE_TASK_STATES = frozenset({"success", "failed", "skipped"})
-
-
-class RelatedTasks(TypedDict, total=False):
-    """Which relatives of the chosen task instances a clear or a state change also touches.
-
-    Each is False unless given.
-
-    Attributes:
-        include_upstream: Also the upstream tasks.
-        include_downstream: Also the downstream tasks.
-        include_future: Also later runs.
-        include_past: Also earlier runs.
-    """
-
-    include_upstream: bool
-    include_downstream: bool
-    include_future: bool
-    include_past: bool
 
 
 class DAGResource(DAGCommon):
@@ -178,36 +161,25 @@ class DAGResource(DAGCommon):
         Returns:
             The task instances cleared (or that would be).
         """
-        body: dict[str, Any] = {
-            "dry_run": check_bool("dry_run", dry_run),
-            "only_failed": only_failed,
-            "only_running": only_running,
-            **_relatives(relatives, "dags.clear_task_instances"),
-        }
-        if dag_run_id is not None:
-            body["dag_run_id"] = check_id("dag_run_id", dag_run_id)
+        body = clear_body(
+            dry_run=dry_run,
+            dag_run_id=dag_run_id,
+            start_date=start_date,
+            end_date=end_date,
+            only_failed=only_failed,
+            only_running=only_running,
+            related=relatives,
+        )
         if task_ids is not None:
             body["task_ids"] = builtins.list(check_strings("task_ids", task_ids) or [])
-        if start_date is not None:
-            body["start_date"] = iso("start_date", start_date)
-        if end_date is not None:
-            body["end_date"] = iso("end_date", end_date)
         for name, value in (
             ("reset_dag_runs", reset_dag_runs),
             ("include_subdags", include_subdags),
             ("include_parentdag", include_parentdag),
         ):
             if value is not None:
-                body[name] = value
-        items, _ = await self._items(
-            "POST",
-            (*paths.dag(dag_id), "clearTaskInstances"),
-            "task_instances",
-            TaskInstanceReference,
-            json=body,
-            idempotent=dry_run,  # a dry run changes nothing
-        )
-        return items
+                body[name] = check_bool(name, value)
+        return await self._clear(dag_id, body, TaskInstanceReference)
 
     async def set_task_instances_state(
         self,
@@ -243,7 +215,7 @@ class DAGResource(DAGCommon):
             "task_id": check_id("task_id", task_id),
             "new_state": check_choice("new_state", new_state, SETTABLE_TASK_STATES),
             "dry_run": check_bool("dry_run", dry_run),
-            **_relatives(relatives, "dags.set_task_instances_state"),
+            **related_flags(relatives, "dags.set_task_instances_state"),
         }
         if dag_run_id is not None:
             body["dag_run_id"] = check_id("dag_run_id", dag_run_id)
@@ -263,12 +235,3 @@ class DAGResource(DAGCommon):
 @attrs.frozen(kw_only=True)
 class _DagSource:
     content: str
-
-
-_RELATIVES = ("include_upstream", "include_downstream", "include_future", "include_past")
-
-
-def _relatives(given: RelatedTasks, where: str) -> dict[str, bool]:
-    split_options(given, RelatedTasks, where)
-    flags: Mapping[str, Any] = given
-    return {name: check_bool(name, flags.get(name, False)) for name in _RELATIVES}

@@ -7,14 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Unpack
 
-from ..._validate import check_bool, check_choice, check_id, check_strings, check_text, iso
+from ..._validate import check_bool, check_choice, check_id, check_strings, check_text
 from ...errors import Conflict, UsageError
 from ...models import DAG, TaskInstance
 from ...pagination import Paginator
 from .. import paths
 from .._base import PageOptions, require_release, since
-from .._dags import DAGCommon, dag_key
-from ..v1.dags import RelatedTasks, _relatives
+from .._dags import DAGCommon, RelatedTasks, clear_body, dag_key
 
 #: How ``tags`` filters match: a DAG with any of the tags, or with all of them.
 TAGS_MATCH_MODES = ("any", "all")
@@ -238,7 +237,7 @@ class DAGResource(DAGCommon):
             prevent_running_task: Refuse to clear running task instances (Airflow 3.2+).
             note: A note to set on the cleared task instances (Airflow 3.3+).
             relatives: ``include_upstream``, ``include_downstream``, ``include_future``,
-                ``include_past`` (see :class:`~airflow_async.api.v1.dags.RelatedTasks`).
+                ``include_past`` (see :class:`~airflow_async.api._dags.RelatedTasks`).
 
         Returns:
             The task instances cleared (or that would be), as they are before the clear.
@@ -247,20 +246,17 @@ class DAGResource(DAGCommon):
             raise UsageError("pass only_failed=False with only_running=True: the server refuses both")
         if dag_run_id is not None and (start_date is not None or end_date is not None):
             raise UsageError("pass dag_run_id= or start_date=/end_date=, not both")
-        body: dict[str, Any] = {
-            "dry_run": check_bool("dry_run", dry_run),
-            "only_failed": check_bool("only_failed", only_failed),
-            "only_running": check_bool("only_running", only_running),
-            **_relatives(relatives, "dags.clear_task_instances"),
-        }
-        if dag_run_id is not None:
-            body["dag_run_id"] = check_id("dag_run_id", dag_run_id)
+        body = clear_body(
+            dry_run=dry_run,
+            dag_run_id=dag_run_id,
+            start_date=start_date,
+            end_date=end_date,
+            only_failed=only_failed,
+            only_running=only_running,
+            related=relatives,
+        )
         if task_ids is not None:
             body["task_ids"] = _task_ids(task_ids)
-        if start_date is not None:
-            body["start_date"] = iso("start_date", start_date)
-        if end_date is not None:
-            body["end_date"] = iso("end_date", end_date)
         if reset_dag_runs is not None:
             body["reset_dag_runs"] = check_bool("reset_dag_runs", reset_dag_runs)
         for name, value, release in (
@@ -273,15 +269,7 @@ class DAGResource(DAGCommon):
         if note is not None:
             require_release(self, "3.3.0", "dags.clear_task_instances(note=...)", "leave note out")
             body["note"] = check_text("note", note)
-        items, _ = await self._items(
-            "POST",
-            (*paths.dag(dag_id), "clearTaskInstances"),
-            "task_instances",
-            TaskInstance,
-            json=body,
-            idempotent=dry_run,  # a dry run changes nothing
-        )
-        return items
+        return await self._clear(dag_id, body, TaskInstance)
 
 
 def _task_ids(task_ids: Sequence[str | tuple[str, int]]) -> builtins.list[Any]:
