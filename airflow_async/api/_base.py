@@ -415,6 +415,42 @@ class Resource:
             fetch_after=fetch_after if by_cursor else None,
         )
 
+    def _paginate_body(
+        self,
+        segments: Segments,
+        items_key: ItemsKey,
+        model: type[T],
+        key: Callable[[T], Hashable],
+        *,
+        body: Mapping[str, Any],
+        paging: PageOptions | None = None,
+    ) -> Paginator[T]:
+        """A paginator over a read-only POST listing that pages by ``page_offset``/``page_limit``
+        body fields (the batch listings); each page request is retried.
+        """
+        options: PageOptions = paging or {}
+        where = f"the listing of /{'/'.join(map(str, segments))}"
+        if options:
+            split_options(options, PageOptions, where)
+        if options.get("cursor"):
+            raise UsageError(f"{where} pages by offset only (its body takes no cursor): leave cursor out")
+
+        async def fetch(offset: int, limit: int) -> tuple[list[Any], int | None]:
+            page = {**body, "page_offset": offset, "page_limit": limit}
+            return await self._items("POST", segments, items_key, model, json=page, idempotent=True)
+
+        return Paginator(
+            fetch,
+            lambda item: item,  # fetch builds the models already
+            key,
+            page_size=options.get("page_size", 100),
+            start=options.get("offset", 0),
+            max_items=options.get("max_items"),
+            concurrent=options.get("concurrent", False),
+            prefetch=self._client.max_concurrency,
+            dedupe=options.get("dedupe", True),
+        )
+
     def _by_cursor(self, options: PageOptions, cursor_since: str | None, segments: Segments) -> bool:
         """Whether a listing walks by cursor: what the caller asked, else what the server offers."""
         asked = options.get("cursor")

@@ -224,13 +224,13 @@ NEGATIVE: dict[str, tuple[Callable[[AirflowClient], Any], str]] = {
     "page_size_zero": (lambda af: af.dag_runs.list(page_size=0), "page_size must be a positive int, got 0"),
     "max_items": (lambda af: af.xcom.list(max_items=-1), "max_items must be None or an int >= 0, got -1"),
     "offset": (lambda af: af.task_instances.list(offset=-1), "offset must be an int >= 0, got -1"),
-    "batch_page_limit": (
-        lambda af: af.dag_runs.list_batch(page_limit=-1),
-        "page_limit must be an int >= 1, got -1",
+    "batch_page_size": (
+        lambda af: af.dag_runs.list_batch(page_size=-1),
+        "page_size must be a positive int, got -1",
     ),
-    "batch_page_offset": (
-        lambda af: af.dag_runs.list_batch(page_offset=-5),
-        "page_offset must be an int >= 0, got -5",
+    "batch_offset": (
+        lambda af: af.task_instances.list_batch(offset=-5),
+        "offset must be an int >= 0, got -5",
     ),
     "concurrency": (lambda af: af.xcom.harvest(concurrency=0), "concurrency must be an int >= 1, got 0"),
     "abort_after": (lambda af: af.xcom.harvest(abort_after=-1), "abort_after must be None or >= 1, got -1"),

@@ -122,8 +122,9 @@ async def test_the_read_only_batch_listing_is_retried(srv: FaultsServer, fault: 
     # The GET and the retry are healthy and must beat the timeout: TIMEOUT leaves them a wide margin.
     async with timing_client(srv) as af:
         await af.dags.get("dag_0000")  # a connection to reuse, for reset_keepalive
-        runs, total = await af.dag_runs.list_batch(dag_ids=["dag_0001"], page_limit=3)
+        listing = af.dag_runs.list_batch(dag_ids=["dag_0001"], page_size=3, max_items=3)
+        runs = await listing.all()
         assert af.stats.retries == 1 and af.stats.failures == 0
-    assert total == 5 and [r.dag_id for r in runs] == ["dag_0001"] * 3
+    assert listing.total_entries == 5 and [r.dag_id for r in runs] == ["dag_0001"] * 3
     assert srv.faults.fired(rule) == 1  # the one retry is of the one fault injected
     assert srv.stats.total_requests == 3  # the GET, the failed attempt and its retry

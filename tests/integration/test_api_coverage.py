@@ -154,18 +154,23 @@ async def test_task_instance_reads(airflow2: AirflowInfo) -> None:
         unmapped_deps = await client.task_instances.dependencies("harvest_demo", run_id, "extract")
         links = await client.task_instances.links("harvest_demo", run_id, "extract")
         upstream = await client.dag_runs.upstream_dataset_events("harvest_demo", run_id)
-        page, total = await client.task_instances.list_batch(dag_ids=["harvest_other"], page_limit=5)
+        batch = client.task_instances.list_batch(dag_ids=["harvest_other"], page_size=5)
+        batched = await batch.all()
         listed = await client.task_instances.list("harvest_other", "~").all()
-        filtered, filtered_total = await client.task_instances.list_batch(
+        filtered = client.task_instances.list_batch(
             dag_ids=["harvest_demo"], dag_run_ids=[run_id], task_ids=["square"]
         )
+        mapped_batch = await filtered.all()
     assert sorted(t.map_index for t in mapped) == list(range(8))
     assert third.map_index == 3 and third.task_id == "square"
     assert all(d.name for d in deps + unmapped_deps)
     assert links == {}  # @task operators have no extra links
     assert upstream == []  # not a dataset-triggered run
-    assert total == len(listed) and len(page) == min(5, len(listed))
-    assert filtered_total == 8 and sorted(t.map_index for t in filtered) == list(range(8))
+    assert batch.total_entries == len(listed) == len(batched) and batch.pages_fetched >= len(listed) // 5
+    assert {(t.dag_run_id, t.task_id, t.map_index) for t in batched} == {
+        (t.dag_run_id, t.task_id, t.map_index) for t in listed
+    }
+    assert filtered.total_entries == 8 and sorted(t.map_index for t in mapped_batch) == list(range(8))
 
 
 async def test_log_and_tries_of_a_task_that_ran(airflow2: AirflowInfo) -> None:

@@ -288,16 +288,16 @@ async def test_task_instance_batch_filters_go_to_the_body(mocked: aioresponses) 
     mocked.post(url, payload={"task_instances": [], "total_entries": 0})
     async with _client() as af:
         await af.task_instances.list_batch(
-            dag_ids=["a"], state=["failed"], start_date_lte=WHEN, duration_lte=2.0, page_limit=5
-        )
+            dag_ids=["a"], state=["failed"], start_date_lte=WHEN, duration_lte=2.0, page_size=5
+        ).all()
     assert _sent(mocked, "POST", url) == [
         {
-            "page_offset": 0,
-            "page_limit": 5,
             "dag_ids": ["a"],
             "state": ["failed"],
             "start_date_lte": "2024-01-02T03:04:05+00:00",
             "duration_lte": 2.0,
+            "page_offset": 0,
+            "page_limit": 5,
         }
     ]
 
@@ -313,7 +313,7 @@ async def test_a_keyword_a_listing_does_not_take_is_a_usage_error_not_a_silent_n
     ):
         af.dag_runs.list(duration_gte=1.0)  # type: ignore[call-arg]
     with pytest.raises(UsageError, match=r"list_batch got unexpected keyword argument\(s\) updated_at_gte;"):
-        await af.task_instances.list_batch(updated_at_gte=WHEN)  # type: ignore[call-arg]
+        af.task_instances.list_batch(updated_at_gte=WHEN)  # type: ignore[call-arg]
     with pytest.raises(
         UsageError, match=r"the listing of /pools got unexpected keyword argument\(s\) pagesize;"
     ):

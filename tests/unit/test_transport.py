@@ -98,8 +98,9 @@ async def test_trigger_is_not_retried_but_read_only_post_listing_is(mocked: aior
         with pytest.raises(ServerError):
             await af.dag_runs.trigger("a")
         assert af.stats.requests == 1
-        runs, total = await af.dag_runs.list_batch()
-    assert runs == [] and total == 0
+        listing = af.dag_runs.list_batch()
+        runs = await listing.all()
+    assert runs == [] and listing.total_entries == 0
     assert af.stats.requests == 3 and af.stats.retries == 1
 
 

@@ -7,14 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Unpack
 
-from ..._validate import check_id, check_limit, check_text, iso
+from ..._validate import check_id, check_text, iso
 from ..._validate import check_strings as _seq
 from ...models import DAGRun
-from ...models._convert import structure
 from ...models.v1 import DatasetEvent
 from ...pagination import Paginator
 from .. import paths
-from .._base import filter_query, split_options, unpack_collection
+from .._base import PageOptions, filter_query, split_options
 from .._dag_runs import FINISHED_STATES as FINISHED_STATES
 from .._dag_runs import SETTABLE_RUN_STATES as SETTABLE_RUN_STATES
 from .._dag_runs import DAGRunCommon, run_key
@@ -43,36 +42,30 @@ class DAGRunResource(DAGRunCommon):
             paging=paging,
         )
 
-    async def list_batch(
+    def list_batch(
         self,
         *,
         dag_ids: Sequence[str] | None = None,
         states: Sequence[str] | None = None,
-        page_offset: int = 0,
-        page_limit: int = 100,
         order_by: str | None = None,
-    ) -> tuple[builtins.list[DAGRun], int | None]:
-        """One page of ``POST /dags/~/dagRuns/list``: a read-only listing, so it is retried.
+        **paging: Unpack[PageOptions],
+    ) -> Paginator[DAGRun]:
+        """List DAG runs across DAGs through ``POST /dags/~/dagRuns/list`` (read-only, retried).
 
-        Returns the runs and ``total_entries``.
+        ``dag_ids`` and ``states`` match any of their values; ``order_by`` is one key. Takes the
+        paging options of :class:`~airflow_async.api._base.PageOptions`; each page goes as the
+        body's ``page_offset`` and ``page_limit``.
         """
-        check_limit("page_offset", page_offset)
-        check_limit("page_limit", page_limit, minimum=1)
-        body: dict[str, Any] = {"page_offset": page_offset, "page_limit": page_limit}
+        body: dict[str, Any] = {}
         if dag_ids is not None:
             body["dag_ids"] = builtins.list(_seq("dag_ids", dag_ids) or [])
         if states is not None:
             body["states"] = builtins.list(_seq("states", states) or [])
         if order_by is not None:
-            body["order_by"] = order_by
-        segments = ("dags", "~", "dagRuns", "list")
-        data = await self._call("POST", segments, json=body, idempotent=True)
-
-        def source() -> tuple[str, str]:
-            return "POST", str(self._t.url(segments))
-
-        raw, total = unpack_collection(data, "dag_runs", source)
-        return [structure(r, DAGRun, source=source) for r in raw], total
+            body["order_by"] = check_id("order_by", order_by)
+        return self._paginate_body(
+            ("dags", "~", "dagRuns", "list"), "dag_runs", DAGRun, run_key, body=body, paging=paging
+        )
 
     async def trigger(
         self,

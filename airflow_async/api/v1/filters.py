@@ -20,6 +20,7 @@ __all__ = [
     "DAGRunListOptions",
     "RunDateFilters",
     "TaskInstanceBatchFilters",
+    "TaskInstanceBatchOptions",
     "TaskInstanceFilters",
     "TaskInstanceListOptions",
     "UpdatedAtFilters",
@@ -58,6 +59,10 @@ class TaskInstanceBatchFilters(RunDateFilters, TaskInstanceValueFilters, total=F
     dag_ids: Sequence[str] | None
     dag_run_ids: Sequence[str] | None
     task_ids: Sequence[str] | None
+
+
+class TaskInstanceBatchOptions(TaskInstanceBatchFilters, PageOptions, total=False):
+    """The keywords of ``task_instances.list_batch``: its filters and the paging options."""
 
 
 class DAGRunFilters(RunDateFilters, UpdatedAtFilters, total=False):

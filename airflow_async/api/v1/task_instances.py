@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import builtins
 from typing import Unpack
 
 from ..._validate import (
     check_bool,
     check_choice,
+    check_id,
     check_int,
-    check_limit,
     check_map_index,
     check_text,
 )
@@ -18,9 +17,9 @@ from ...models._convert import structure
 from ...pagination import Paginator
 from .. import paths
 from .._base import filter_body, mapped_segments, split_options
-from .._task_instances import TaskInstanceCommon
+from .._task_instances import TaskInstanceCommon, ti_key
 from .dags import SETTABLE_TASK_STATES
-from .filters import TaskInstanceBatchFilters, TaskInstanceListOptions
+from .filters import TaskInstanceBatchOptions, TaskInstanceListOptions
 
 
 class TaskInstanceResource(TaskInstanceCommon):
@@ -57,27 +56,30 @@ class TaskInstanceResource(TaskInstanceCommon):
         segments = paths.task_instance(dag_id, dag_run_id, task_id)
         return self._list_mapped(segments, order_by, options, TaskInstanceListOptions)
 
-    async def list_batch(
-        self, *, page_offset: int = 0, page_limit: int = 100, **filters: Unpack[TaskInstanceBatchFilters]
-    ) -> tuple[builtins.list[TaskInstance], int | None]:
-        """One page of ``POST /dags/~/dagRuns/~/taskInstances/list``: a read-only listing, so it is retried.
+    def list_batch(
+        self, *, order_by: str | None = None, **options: Unpack[TaskInstanceBatchOptions]
+    ) -> Paginator[TaskInstance]:
+        """List task instances across DAGs and runs through ``POST /dags/~/dagRuns/~/taskInstances/list``.
 
-        Takes the filters of :class:`~airflow_async.api.v1.filters.TaskInstanceBatchFilters`
-        (``dag_ids``, ``dag_run_ids``, ``task_ids`` and those of :meth:`list` but
-        ``updated_at``). Filters combine with AND; each list matches any of its values.
-        Returns the task instances and ``total_entries``.
+        A read-only listing, so each page request is retried. Takes the filters of
+        :class:`~airflow_async.api.v1.filters.TaskInstanceBatchFilters` (``dag_ids``,
+        ``dag_run_ids``, ``task_ids`` and those of :meth:`list` but ``updated_at``),
+        ``order_by`` (one key) and the paging options of
+        :class:`~airflow_async.api._base.PageOptions`; each page goes as the body's
+        ``page_offset`` and ``page_limit``. Filters combine with AND; each list matches any of
+        its values.
         """
-        check_limit("page_offset", page_offset)
-        check_limit("page_limit", page_limit, minimum=1)
-        split_options(filters, TaskInstanceBatchFilters, "task_instances.list_batch")
-        body = {"page_offset": page_offset, "page_limit": page_limit, **filter_body(filters)}
-        return await self._items(
-            "POST",
+        filters, paging = split_options(options, TaskInstanceBatchOptions, "task_instances.list_batch")
+        body = filter_body(filters)
+        if order_by is not None:
+            body["order_by"] = check_id("order_by", order_by)
+        return self._paginate_body(
             ("dags", "~", "dagRuns", "~", "taskInstances", "list"),
             "task_instances",
             TaskInstance,
-            json=body,
-            idempotent=True,
+            ti_key,
+            body=body,
+            paging=paging,
         )
 
     async def set_state(

@@ -18,7 +18,6 @@ from ..._validate import (
     check_text,
     given,
 )
-from ...errors import UsageError
 from ...models import BulkResult, StructuredTaskLog, TaskInstance, TaskInstanceReference
 from ...pagination import Paginator
 from .. import paths
@@ -128,31 +127,10 @@ class TaskInstanceResource(TaskInstanceCommon):
         :class:`~airflow_async.pagination.Paginator` over every page.
         """
         filters, paging = split_options(options, TaskInstanceBatchOptions, "task_instances.list_batch")
-        if dict(paging).get("cursor"):
-            raise UsageError(
-                "task_instances.list_batch pages by offset only (the body has no cursor): leave cursor out"
-            )
         body = filter_body(filters)
         if order_by is not None:
             body["order_by"] = check_id("order_by", order_by)
-
-        async def fetch(offset: int, limit: int) -> tuple[builtins.list[Any], int | None]:
-            page = {**body, "page_offset": offset, "page_limit": limit}
-            return await self._items(
-                "POST", _BATCH, "task_instances", TaskInstance, json=page, idempotent=True
-            )
-
-        return Paginator(
-            fetch,
-            lambda item: item,  # fetch builds the models already
-            ti_key,
-            page_size=paging.get("page_size", 100),
-            start=paging.get("offset", 0),
-            max_items=paging.get("max_items"),
-            concurrent=paging.get("concurrent", False),
-            prefetch=self._client.max_concurrency,
-            dedupe=paging.get("dedupe", True),
-        )
+        return self._paginate_body(_BATCH, "task_instances", TaskInstance, ti_key, body=body, paging=paging)
 
     # -- state and note -----------------------------------------------------------------------
 
