@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from .conftest import AirflowInfo
+from .servers import RealServer
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +37,7 @@ def _env(url: str, user: tuple[str, str], **extra: str) -> dict[str, str]:
 
 
 def _cli(
-    airflow2: AirflowInfo,
+    airflow2: AirflowInfo | RealServer,
     *args: str,
     url: str | None = None,
     user: tuple[str, str] | None = None,
@@ -52,7 +53,7 @@ def _cli(
     )
 
 
-def _seeded(airflow2: AirflowInfo, **match: Any) -> dict[Key, dict[str, Any]]:
+def _seeded(airflow2: AirflowInfo | RealServer, **match: Any) -> dict[Key, dict[str, Any]]:
     return {
         (e["dag_id"], e["dag_run_id"], e["task_id"], e["map_index"], e["key"]): e
         for e in airflow2.manifest
@@ -281,52 +282,52 @@ def test_quiet_when_stderr_is_not_a_terminal(airflow2: AirflowInfo) -> None:
 # -- export -----------------------------------------------------------------------------------
 
 
-def test_export_dag_runs_and_xcom_entries(airflow2: AirflowInfo, tmp_path: Path) -> None:
+def test_export_dag_runs_and_xcom_entries(server: RealServer, tmp_path: Path) -> None:
     runs = tmp_path / "runs.csv"
-    proc = _cli(airflow2, "export", "dag-runs", "--dag-id", "harvest_other", "--out", str(runs))
+    proc = _cli(server, "export", "dag-runs", "--dag-id", "harvest_other", "--out", str(runs))
     assert proc.returncode == 0, proc.stderr
     with runs.open(newline="") as fh:
         got_runs = {r["dag_run_id"] for r in csv.DictReader(fh)}
-    assert got_runs >= {e["dag_run_id"] for e in airflow2.manifest if e["dag_id"] == "harvest_other"}
+    assert got_runs >= {e["dag_run_id"] for e in server.manifest if e["dag_id"] == "harvest_other"}
 
     entries = tmp_path / "entries.jsonl"
     args = ("export", "xcom-entries", "--dag-id", "harvest_demo", "--task-id", "weird", "--out", str(entries))
-    assert _cli(airflow2, *args).returncode == 0
+    assert _cli(server, *args).returncode == 0
     lines = entries.read_text(encoding="utf-8").splitlines(keepends=True)
     entries.write_text("".join(lines[:50]) + lines[50][:10], encoding="utf-8")
-    proc = _cli(airflow2, *args, "--resume")
+    proc = _cli(server, *args, "--resume")
     assert proc.returncode == 0, proc.stderr
     assert "50 skipped" in proc.stderr
     recs = [json.loads(line) for line in entries.read_text(encoding="utf-8").splitlines()]
     keys = {(r["dag_id"], r["dag_run_id"], r["task_id"], r["map_index"], r["key"]) for r in recs}
     assert len(keys) == len(recs) == len(lines)
-    assert keys == set(_seeded(airflow2, dag_id="harvest_demo", task_id="weird"))
+    assert keys == set(_seeded(server, dag_id="harvest_demo", task_id="weird"))
 
 
 # -- everyday commands ------------------------------------------------------------------------
 
 
-def _json(airflow2: AirflowInfo, *args: str, user: tuple[str, str] | None = None) -> Any:
+def _json(airflow2: AirflowInfo | RealServer, *args: str, user: tuple[str, str] | None = None) -> Any:
     proc = _cli(airflow2, *args, "--json", user=user)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
 
-def test_json_output_of_everyday_commands(airflow2: AirflowInfo) -> None:
-    dags = _json(airflow2, "dags", "list")
+def test_json_output_of_everyday_commands(server: RealServer) -> None:
+    dags = _json(server, "dags", "list")
     assert {"harvest_demo", "harvest_other"} <= {d["dag_id"] for d in dags}
-    assert _json(airflow2, "dags", "get", "harvest_other")["dag_id"] == "harvest_other"
-    run_ids = {e["dag_run_id"] for e in airflow2.manifest if e["dag_id"] == "harvest_other"}
-    runs = _json(airflow2, "runs", "list", "--dag-id", "harvest_other")
+    assert _json(server, "dags", "get", "harvest_other")["dag_id"] == "harvest_other"
+    run_ids = {e["dag_run_id"] for e in server.manifest if e["dag_id"] == "harvest_other"}
+    runs = _json(server, "runs", "list", "--dag-id", "harvest_other")
     assert run_ids <= {r["dag_run_id"] for r in runs}
     one = sorted(run_ids)[0]
-    assert _json(airflow2, "runs", "get", "harvest_other", one)["dag_run_id"] == one
-    assert isinstance(_json(airflow2, "tasks", "list", "--dag-id", "harvest_other", "--limit", "5"), list)
-    entries = _json(airflow2, "xcom", "list", "--dag-id", "harvest_other", "--limit", "3")
+    assert _json(server, "runs", "get", "harvest_other", one)["dag_run_id"] == one
+    assert isinstance(_json(server, "tasks", "list", "--dag-id", "harvest_other", "--limit", "5"), list)
+    entries = _json(server, "xcom", "list", "--dag-id", "harvest_other", "--limit", "3")
     assert len(entries) == 3
-    e = next(iter(_seeded(airflow2, dag_id="harvest_demo", key="my key/with slash").values()))
+    e = next(iter(_seeded(server, dag_id="harvest_demo", key="my key/with slash").values()))
     x = _json(
-        airflow2,
+        server,
         "xcom",
         "get",
         e["dag_id"],
@@ -336,22 +337,22 @@ def test_json_output_of_everyday_commands(airflow2: AirflowInfo) -> None:
         "--map-index",
         str(e["map_index"]),
     )
-    assert _same(x["value"], e["value"])
-    assert _json(airflow2, "version")["airflow"] == "2.11.2"
-    assert "metadatabase" in _json(airflow2, "health")
-    assert isinstance(_json(airflow2, "pools", "list"), list)
-    assert isinstance(_json(airflow2, "connections", "list"), list)
+    assert _same(x["value"], e[server.value_field])
+    assert _json(server, "version")["airflow"] == {"airflow2": "2.11.2", "airflow3": "3.3.2"}[server.name]
+    assert "metadatabase" in _json(server, "health")
+    assert isinstance(_json(server, "pools", "list"), list)
+    assert isinstance(_json(server, "connections", "list"), list)
 
 
-def test_variables_round_trip(airflow2: AirflowInfo) -> None:
+def test_variables_round_trip(server: RealServer) -> None:
     key = f"cli_test_{uuid.uuid4().hex[:8]}"
-    assert _json(airflow2, "variables", "set", key, "first value")["value"] == "first value"
-    assert _json(airflow2, "variables", "set", key, "second")["value"] == "second"
-    got = _cli(airflow2, "variables", "get", key)
+    assert _json(server, "variables", "set", key, "first value")["value"] == "first value"
+    assert _json(server, "variables", "set", key, "second")["value"] == "second"
+    got = _cli(server, "variables", "get", key)
     assert got.returncode == 0 and got.stdout == "second\n"
-    assert key in {v["key"] for v in _json(airflow2, "variables", "list")}
-    assert _json(airflow2, "variables", "delete", key) == {"deleted": key}
-    gone = _cli(airflow2, "variables", "get", key)
+    assert key in {v["key"] for v in _json(server, "variables", "list")}
+    assert _json(server, "variables", "delete", key) == {"deleted": key}
+    gone = _cli(server, "variables", "get", key)
     assert gone.returncode == 1 and gone.stderr.startswith("airflow-async: error: 404 from")
 
 
