@@ -62,20 +62,24 @@ def operation_matcher(ops: Mapping[str, Operation]) -> Callable[[str, str], str 
 
     A path segment matches a template's ``{param}`` or its literal text; where two templates
     match (``.../taskInstances/{task_id}/tries`` and ``.../{task_id}/{map_index}``), the one with
-    more literal segments wins, as in the server's router.
+    more literal segments wins, as in the server's router. Servers log paths decoded, so a
+    parameter may hold a ``/`` (a key ``a/b``): a path no template matches segment by segment
+    is tried again with parameters that may span segments.
     """
-    compiled = []
+    compiled: list[tuple[int, str, re.Pattern[str], re.Pattern[str], str]] = []
     for op_id, op in ops.items():
         parts = op.path.strip("/").split("/")
-        pattern = "/".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+        strict = "/".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+        loose = "/".join(".+?" if p.startswith("{") else re.escape(p) for p in parts)
         literal = sum(not p.startswith("{") for p in parts)
-        compiled.append((-literal, op.method, re.compile(f"/{pattern}"), op_id))
+        compiled.append((-literal, op.method, re.compile(f"/{strict}"), re.compile(f"/{loose}"), op_id))
     compiled.sort(key=lambda c: c[0])
 
     def match(method: str, path: str) -> str | None:
-        for _, want, regex, op_id in compiled:
-            if want == method and regex.fullmatch(path):
-                return op_id
+        for loose in (False, True):
+            for _, want, strict_re, loose_re, op_id in compiled:
+                if want == method and (loose_re if loose else strict_re).fullmatch(path):
+                    return op_id
         return None
 
     return match
@@ -83,7 +87,8 @@ def operation_matcher(ops: Mapping[str, Operation]) -> Callable[[str, str], str 
 
 #: One request in an api-server's access log (structlog's ``http.access`` lines, Airflow 3).
 ACCESS_LINE = re.compile(
-    r"\[http\.access\].* method=(?P<method>[A-Z]+) path=(?P<path>\S+) .*status_code=(?P<status>\d+)"
+    r"\[http\.access\].* method=(?P<method>[A-Z]+) path=(?:'(?P<quoted>[^']*)'|(?P<path>\S+)) "
+    r".*status_code=(?P<status>\d+)"
 )
 
 
@@ -94,7 +99,8 @@ def logged_requests(log_files: Iterable[Path]) -> Iterator[tuple[str, str, int]]
             for line in lines:
                 found = ACCESS_LINE.search(line)
                 if found:
-                    yield found["method"], found["path"], int(found["status"])
+                    path = found["quoted"] if found["quoted"] is not None else found["path"]
+                    yield found["method"], path, int(found["status"])
 
 
 def _since(method: object) -> str:

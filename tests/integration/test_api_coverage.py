@@ -247,24 +247,6 @@ async def test_server_inventory(airflow2: AirflowInfo) -> None:
     assert all(isinstance(e, ImportErrorInfo) for e in errors)
 
 
-async def test_config_is_not_exposed_by_default(airflow2: AirflowInfo) -> None:
-    async with _client(airflow2) as client:
-        with pytest.raises(Forbidden) as whole:
-            await client.config.get()
-        with pytest.raises(Forbidden) as one:
-            await client.config.get_value("core", "dags_folder")
-    for info in (whole, one):
-        assert info.value.status == 403 and "expose the configuration" in (info.value.detail or "")
-
-
-async def test_testing_connections_is_disabled_by_default(airflow2: AirflowInfo) -> None:
-    async with _client(airflow2) as client:
-        with pytest.raises(Forbidden) as info:
-            await client.connections.test("http", host="127.0.0.1", port=9)
-    # A plain-text 403, not Problem JSON: the detail is the body.
-    assert "Testing connections is disabled" in (info.value.detail or "")
-
-
 async def test_unknown_datasets_are_not_found(airflow2: AirflowInfo) -> None:
     uri = "s3://no-such-bucket/key with spaces/x.csv"
     async with _client(airflow2) as client:

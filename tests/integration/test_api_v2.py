@@ -88,3 +88,15 @@ async def test_what_airflow_3_cannot_do_is_said_clearly(airflow3: Airflow3Info) 
             await af.pools.delete(name)
         with pytest.raises(NotSupportedByServer, match="it exists in API v1"):
             af.users  # noqa: B018
+
+
+async def test_a_dry_run_on_one_map_index_changes_nothing(airflow3: Airflow3Info) -> None:
+    run_id = next(e["dag_run_id"] for e in airflow3.manifest if e["dag_id"] == "harvest_demo")
+    async with _client(airflow3) as af:
+        before = await af.task_instances.get("harvest_demo", run_id, "square", map_index=3)
+        would = await af.task_instances.update(
+            "harvest_demo", run_id, "square", map_index=3, new_state="failed", dry_run=True
+        )
+        after = await af.task_instances.get("harvest_demo", run_id, "square", map_index=3)
+    assert [(t.task_id, t.map_index, t.dag_run_id) for t in would] == [("square", 3, run_id)]
+    assert after.state == before.state != "failed"

@@ -75,3 +75,62 @@ async def test_variables_pools_and_connections_round_trip_on_both_versions(serve
         await af.connections.delete(name)
         with pytest.raises(NotFound):
             await af.connections.get(name)
+
+
+async def test_config_is_not_exposed_by_default(server: RealServer) -> None:
+    async with _client(server) as af:
+        with pytest.raises(Forbidden) as whole:
+            await af.config.get()
+        with pytest.raises(Forbidden) as one:
+            await af.config.get_value("core", "dags_folder")
+    for info in (whole, one):
+        assert info.value.status == 403 and "expose" in (info.value.detail or "")
+
+
+async def test_testing_connections_is_disabled_by_default(server: RealServer) -> None:
+    async with _client(server) as af:
+        with pytest.raises(Forbidden) as info:
+            await af.connections.test("http", host="127.0.0.1", port=9)
+    assert "Testing connections is disabled" in (info.value.detail or "")
+
+
+async def test_dags_tasks_and_mapped_task_instances_on_both_versions(server: RealServer) -> None:
+    run_id = next(e["dag_run_id"] for e in server.manifest if e["dag_id"] == "harvest_demo")
+    async with _client(server) as af:
+        details = await af.dags.details("harvest_demo")
+        tasks = await af.dags.tasks("harvest_demo")
+        square = await af.dags.task("harvest_demo", "square")
+        # v1 addresses a DAG's source by the file token of its details, v2 by the DAG id.
+        source = await af.dags.source(details.file_token if af.api_version == "v1" else "harvest_demo")
+        mapped = await af.task_instances.list_mapped("harvest_demo", run_id, "square").all()
+        third = await af.task_instances.get("harvest_demo", run_id, "square", map_index=3)
+        deps = await af.task_instances.dependencies("harvest_demo", run_id, "square", map_index=3)
+        unmapped_deps = await af.task_instances.dependencies("harvest_demo", run_id, "extract")
+        tries = await af.task_instances.tries("harvest_demo", run_id, "square", map_index=2).all()
+        health = await af.monitoring.health()
+        with pytest.raises(NotFound):
+            await af.dags.task("harvest_demo", "no_such_task")
+        with pytest.raises(NotFound):
+            await af.import_errors.get(10**9)
+        with pytest.raises(NotFound):
+            await af.dags.delete(f"no_such_dag_{secrets.token_hex(3)}")
+    assert details.dag_id == "harvest_demo" and details.tag_names == ["airflow-async-harness"]
+    assert {t.task_id for t in tasks} == {"extract", "transform", "load", "report", "weird", "square"}
+    assert square.is_mapped is True
+    assert 'with DAG(\n    "harvest_demo"' in source
+    assert sorted(t.map_index for t in mapped) == list(range(8))
+    assert (third.task_id, third.map_index, third.dag_run_id) == ("square", 3, run_id)
+    assert all(d.name for d in deps + unmapped_deps)
+    assert all((t.task_id, t.map_index) == ("square", 2) for t in tries)
+    assert health.metadatabase is not None
+
+
+async def test_the_try_of_a_task_that_ran_for_real(server: RealServer) -> None:
+    run_id = next(e["dag_run_id"] for e in server.manifest if e["dag_id"] == "example_xcom")
+    async with _client(server) as af:
+        tries = await af.task_instances.tries("example_xcom", run_id, "bash_push").all()
+        first = await af.task_instances.get_try("example_xcom", run_id, "bash_push", 1)
+        with pytest.raises(NotFound):
+            await af.task_instances.get_try("example_xcom", run_id, "bash_push", 7)
+    assert [t.try_number for t in tries] == [1]
+    assert (first.try_number, first.state, first.task_id) == (1, "success", "bash_push")
