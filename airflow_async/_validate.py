@@ -23,6 +23,7 @@ __all__ = [
     "check_int",
     "check_limit",
     "check_map_index",
+    "check_order_by",
     "check_strings",
     "check_text",
     "given",
@@ -109,6 +110,17 @@ def check_strings(name: str, value: Sequence[str] | None) -> Sequence[str] | Non
     if not value:
         raise UsageError(f"{name} is an empty list: pass None for no filter")
     return value
+
+
+def check_order_by(order_by: str | Sequence[str] | None) -> str | list[str] | None:
+    """Check ``order_by``: one key (``"-run_after"``) or a list of keys, each sent as its own value.
+
+    Several keys repeat the query key (Airflow 3.1+; 3.0 takes one).
+    """
+    if order_by is None or isinstance(order_by, str):
+        return None if order_by is None else check_id("order_by", order_by)
+    keys = list(check_strings("order_by", order_by) or [])
+    return [check_id("order_by", key) for key in keys]
 
 
 def iso(name: str, value: datetime) -> str:

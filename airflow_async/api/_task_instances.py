@@ -52,6 +52,9 @@ class TaskInstanceCommon(Resource):
     version declares ``list``/``list_mapped`` with its own TypedDict and calls the walks here.
     """
 
+    #: The release from which the version's task-instance listing pages by cursor (v2: 3.2.2).
+    _cursor_since: str | None = None
+
     def _list(
         self, dag_id: str, dag_run_id: str, options: Mapping[str, Any], accepted: Any
     ) -> Paginator[TaskInstance]:
@@ -63,6 +66,7 @@ class TaskInstanceCommon(Resource):
             ti_key,
             params=filter_query(filters),
             paging=paging,
+            cursor_since=self._cursor_since,
         )
 
     def _list_mapped(

@@ -22,6 +22,7 @@ from airflow_async import (
     BasicAuth,
     BearerToken,
     DAGRun,
+    NotSupportedByServer,
     TaskInstanceReference,
     TaskLog,
     UsageError,
@@ -322,3 +323,37 @@ async def test_a_keyword_a_listing_does_not_take_is_a_usage_error_not_a_silent_n
         af.task_instances.list(state="failed")  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="needs a timezone"):
         await af.task_instances.list_batch(start_date_gte=datetime(2024, 1, 1))
+
+
+# -- cursor paging: where the server has it -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("release", "options", "by_cursor"),
+    [
+        ((3, 3, 2), {}, True),
+        ((3, 2, 2), {}, True),
+        ((3, 2, 1), {}, False),  # before 3.2.2: offsets
+        ((3, 3, 2), {"concurrent": True}, False),  # concurrent pages need offsets
+        ((3, 3, 2), {"offset": 5}, False),
+        ((3, 3, 2), {"cursor": False}, False),
+        (None, {"cursor": True}, True),  # a forced version lets the server answer
+    ],
+)
+def test_dag_runs_and_task_instances_page_by_cursor_where_the_server_has_it(
+    release: tuple[int, int, int] | None, options: dict[str, Any], by_cursor: bool
+) -> None:
+    af = AirflowClient(BASE, auth=BearerToken("t"), retry=NO_RETRY, api_version="v2")
+    af.server_version = release
+    assert af.dag_runs.list("~", **options).by_cursor is by_cursor
+    assert af.task_instances.list(**options).by_cursor is by_cursor
+
+
+def test_cursor_paging_asked_of_a_server_too_old_for_it_names_the_release() -> None:
+    af = AirflowClient(BASE, auth=BearerToken("t"), retry=NO_RETRY, api_version="v2")
+    af.server_version = (3, 1, 8)
+    too_old = r"needs Airflow 3\.2\.2 or newer; the server runs 3\.1\.8"
+    with pytest.raises(NotSupportedByServer, match=too_old):
+        af.dag_runs.list("~", cursor=True)
+    with pytest.raises(UsageError, match="has no cursor paging"):
+        _client().dag_runs.list("~", cursor=True)  # v1 pages by offset only

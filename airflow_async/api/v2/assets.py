@@ -11,14 +11,22 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Unpack
 
-from ..._validate import check_bool, check_id, check_int, check_limit, check_strings, check_text, iso
+from ..._validate import (
+    check_bool,
+    check_id,
+    check_int,
+    check_limit,
+    check_order_by,
+    check_strings,
+    check_text,
+    iso,
+)
 from ...errors import UsageError
 from ...models import DAGRun
 from ...models.assets import Asset, AssetAlias, AssetEvent, AssetQueuedEvent
 from ...pagination import Paginator
 from .. import paths
 from .._base import PageOptions, Resource, Segments
-from .dag_runs import _order
 
 
 def _id_key(item: Asset | AssetAlias | AssetEvent) -> int:
@@ -87,7 +95,7 @@ class AssetResource(Resource):
                 ),
                 "dag_ids": check_strings("dag_ids", dag_ids),
                 "only_active": None if only_active is None else check_bool("only_active", only_active),
-                "order_by": _order(order_by),
+                "order_by": check_order_by(order_by),
             },
             paging=paging,
         )
@@ -119,7 +127,7 @@ class AssetResource(Resource):
             _id_key,
             params={
                 **_texts(name_pattern=name_pattern, name_prefix_pattern=name_prefix_pattern),
-                "order_by": _order(order_by),
+                "order_by": check_order_by(order_by),
             },
             paging=paging,
         )
@@ -180,7 +188,7 @@ class AssetResource(Resource):
                     timestamp_lte=timestamp_lte,
                     timestamp_lt=timestamp_lt,
                 ),
-                "order_by": _order(order_by),
+                "order_by": check_order_by(order_by),
             },
             paging=paging,
         )

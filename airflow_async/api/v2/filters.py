@@ -15,12 +15,20 @@ from .._base import PageOptions
 from .._task_instances import TaskInstanceValueFilters
 
 __all__ = [
+    "CURSOR_SINCE",
+    "DAGRunBatchFilters",
+    "DAGRunBatchOptions",
     "DAGRunFilters",
     "DAGRunListOptions",
     "RunDateFilters",
+    "TaskInstanceBatchFilters",
+    "TaskInstanceBatchOptions",
     "TaskInstanceFilters",
     "TaskInstanceListOptions",
 ]
+
+#: The release whose DAG-run and task-instance listings page by cursor (``next_cursor``).
+CURSOR_SINCE = "3.2.2"
 
 
 class RunDateFilters(TypedDict, total=False):
@@ -55,3 +63,74 @@ class TaskInstanceFilters(RunDateFilters, TaskInstanceValueFilters, total=False)
 
 class TaskInstanceListOptions(TaskInstanceFilters, PageOptions, total=False):
     """The keywords of ``task_instances.list`` on v2: its filters and the paging options."""
+
+
+class DAGRunBatchFilters(TypedDict, total=False):
+    """The filters of ``POST /dags/~/dagRuns/list`` (``DAGRunsBatchBody``) on v2.
+
+    Lists match any of their values; the ranges take timezone-aware datetimes (``duration_*``
+    seconds). All filters combine with AND.
+    """
+
+    dag_ids: Sequence[str] | None
+    states: Sequence[str] | None
+    run_after_gte: datetime | None
+    run_after_gt: datetime | None
+    run_after_lte: datetime | None
+    run_after_lt: datetime | None
+    logical_date_gte: datetime | None
+    logical_date_gt: datetime | None
+    logical_date_lte: datetime | None
+    logical_date_lt: datetime | None
+    start_date_gte: datetime | None
+    start_date_gt: datetime | None
+    start_date_lte: datetime | None
+    start_date_lt: datetime | None
+    end_date_gte: datetime | None
+    end_date_gt: datetime | None
+    end_date_lte: datetime | None
+    end_date_lt: datetime | None
+    duration_gte: float | None
+    duration_gt: float | None
+    duration_lte: float | None
+    duration_lt: float | None
+    conf_contains: str | None
+
+
+class DAGRunBatchOptions(DAGRunBatchFilters, PageOptions, total=False):
+    """The keywords of ``dag_runs.list_batch`` on v2: its filters and the paging options."""
+
+
+class TaskInstanceBatchFilters(TaskInstanceValueFilters, total=False):
+    """The filters of ``POST /dags/~/dagRuns/~/taskInstances/list`` on v2 (its body's names).
+
+    The body is strict: a field it does not declare is refused with a 422, so this lists exactly
+    what the 3.3.2 server takes. Each date and duration range has ``_gte``, ``_gt``, ``_lte`` and
+    ``_lt`` bounds; lists match any of their values.
+    """
+
+    dag_ids: Sequence[str] | None
+    dag_run_ids: Sequence[str] | None
+    task_ids: Sequence[str] | None
+    run_after_gte: datetime | None
+    run_after_gt: datetime | None
+    run_after_lte: datetime | None
+    run_after_lt: datetime | None
+    logical_date_gte: datetime | None
+    logical_date_gt: datetime | None
+    logical_date_lte: datetime | None
+    logical_date_lt: datetime | None
+    start_date_gte: datetime | None
+    start_date_gt: datetime | None
+    start_date_lte: datetime | None
+    start_date_lt: datetime | None
+    end_date_gte: datetime | None
+    end_date_gt: datetime | None
+    end_date_lte: datetime | None
+    end_date_lt: datetime | None
+    duration_gt: float | None
+    duration_lt: float | None
+
+
+class TaskInstanceBatchOptions(TaskInstanceBatchFilters, PageOptions, total=False):
+    """The keywords of ``task_instances.list_batch`` on v2: its filters and the paging options."""

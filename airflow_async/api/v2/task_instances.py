@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any, Unpack
 
 from ..._validate import (
@@ -21,50 +20,15 @@ from ..._validate import (
 from ...models import BulkResult, StructuredTaskLog, TaskInstance, TaskInstanceReference
 from ...pagination import Paginator
 from .. import paths
-from .._base import PageOptions, Segments, filter_body, mapped_segments, since, split_options
-from .._task_instances import TaskInstanceCommon, TaskInstanceValueFilters, ti_key
+from .._base import Segments, filter_body, mapped_segments, since, split_options
+from .._task_instances import TaskInstanceCommon, ti_key
 from ..v1.dags import SETTABLE_TASK_STATES
 from ._bulk import send_bulk
-from .filters import TaskInstanceListOptions
+from .filters import CURSOR_SINCE, TaskInstanceBatchOptions, TaskInstanceListOptions
 
-__all__ = ["TaskInstanceBatchFilters", "TaskInstanceBatchOptions", "TaskInstanceResource"]
+__all__ = ["TaskInstanceResource"]
 
 _BATCH: Segments = ("dags", "~", "dagRuns", "~", "taskInstances", "list")
-
-
-class TaskInstanceBatchFilters(TaskInstanceValueFilters, total=False):
-    """The filters of ``POST /dags/~/dagRuns/~/taskInstances/list`` on v2 (its body's names).
-
-    The body is strict: a field it does not declare is refused with a 422, so this lists exactly
-    what the 3.3.2 server takes. Each date and duration range has ``_gte``, ``_gt``, ``_lte`` and
-    ``_lt`` bounds; lists match any of their values.
-    """
-
-    dag_ids: Sequence[str] | None
-    dag_run_ids: Sequence[str] | None
-    task_ids: Sequence[str] | None
-    run_after_gte: datetime | None
-    run_after_gt: datetime | None
-    run_after_lte: datetime | None
-    run_after_lt: datetime | None
-    logical_date_gte: datetime | None
-    logical_date_gt: datetime | None
-    logical_date_lte: datetime | None
-    logical_date_lt: datetime | None
-    start_date_gte: datetime | None
-    start_date_gt: datetime | None
-    start_date_lte: datetime | None
-    start_date_lt: datetime | None
-    end_date_gte: datetime | None
-    end_date_gt: datetime | None
-    end_date_lte: datetime | None
-    end_date_lt: datetime | None
-    duration_gt: float | None
-    duration_lt: float | None
-
-
-class TaskInstanceBatchOptions(TaskInstanceBatchFilters, PageOptions, total=False):
-    """The keywords of ``task_instances.list_batch`` on v2: its filters and the paging options."""
 
 
 def _relatives(upstream: bool, downstream: bool, future: bool, past: bool) -> dict[str, bool]:
@@ -88,6 +52,8 @@ class TaskInstanceResource(TaskInstanceCommon):
     allows it (``update``: all the mapped task instances of a mapped task, or the one task
     instance of an unmapped task); -1 or ``None`` address the unmapped task elsewhere.
     """
+
+    _cursor_since = CURSOR_SINCE
 
     def list(
         self, dag_id: str = "~", dag_run_id: str = "~", **options: Unpack[TaskInstanceListOptions]
