@@ -190,6 +190,7 @@ class Transport:
         idempotent: bool | None = None,
         prefix: str | None = None,
         probe: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send an API request and return its decoded JSON body.
 
@@ -203,6 +204,8 @@ class Transport:
             prefix: Another path prefix than the client's API version's (the version probe).
             probe: The version probe: sent without credentials, and an error answer (the 404
                 of the version an older server lacks) is expected, not counted as a failure.
+            headers: Extra request headers an operation takes (``Airflow-Connection-Test-Token``),
+                sent with every attempt beside the auth scheme's. Never secrets of the auth.
 
         Raises:
             APIError: The server answered an error status (after retries).
@@ -214,9 +217,11 @@ class Transport:
         body = None if json is None else jsonlib.dumps(json).encode()
         auth = _NO_AUTH if probe else self.auth
 
+        extra = dict(headers or {})
+
         async def send(headers: dict[str, str]) -> tuple[int, bytes, Callable[[], Any]]:
             async with self.semaphore:
-                status, resp_headers, data, _ = await self._send(method, url, headers, body)
+                status, resp_headers, data, _ = await self._send(method, url, {**extra, **headers}, body)
             return status, data, _decoder(status, resp_headers, data, method, url)
 
         return await self._run(

@@ -320,8 +320,11 @@ class Resource:
         params: Mapping[str, QueryValue] | None = None,
         json: Any = None,
         idempotent: bool | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        return await self._t.request(method, segments, params=params, json=json, idempotent=idempotent)
+        return await self._t.request(
+            method, segments, params=params, json=json, idempotent=idempotent, headers=headers
+        )
 
     async def _one(
         self,

@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Unpack
 
-from ..._http import decode_response
 from ..._validate import check_bool, check_id
 from ...errors import NotSupportedByServer
 from ...models import BulkResult, ConnectionTestStatus
-from ...models._convert import structure
 from .._base import since
 from ..v1.connections import ConnectionFields, _body, _settings
 from ..v1.connections import ConnectionResource as V1ConnectionResource
@@ -174,30 +172,17 @@ class ConnectionResource(V1ConnectionResource):
     async def test_result(self, token: str) -> ConnectionTestStatus:
         """The state of a test queued with :meth:`enqueue_test`, by its token.
 
-        The server takes the token in the ``Airflow-Connection-Test-Token`` header. The
-        transport's retried requests send no extra headers, so this read goes once through
-        its plain request (auth headers added, no retries, no re-login on a 401).
+        The server takes the token in the ``Airflow-Connection-Test-Token`` header; a read, so
+        it is retried like any other.
 
         Raises:
             NotFound: No test has this token (or the user may not read its connection).
         """
-        transport = self._t
         segments = ("connections", "enqueue-test")
-        url = transport.url(segments)
-        await transport.auth.prepare(transport)
-        resp = await transport.raw_request(
-            "GET",
-            url,
-            headers={
-                "Accept": "application/json",
-                **transport.auth.headers(),
-                "Airflow-Connection-Test-Token": check_id("token", token),
-            },
+        data = await self._call(
+            "GET", segments, headers={"Airflow-Connection-Test-Token": check_id("token", token)}
         )
-        data = decode_response(
-            status=resp.status, headers=resp.headers, body=resp.body, method="GET", url=url
-        )
-        return structure(data, ConnectionTestStatus, source=lambda: ("GET", str(url)))
+        return self._structure(data, ConnectionTestStatus, source=lambda: ("GET", str(self._t.url(segments))))
 
 
 #: What a pool update body must hold (3.3.2), with a placeholder a mask leaving it out ignores.
