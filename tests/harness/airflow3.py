@@ -614,6 +614,13 @@ class Airflow3Server:
 # --------------------------------------------------------------------------------------------
 
 
+def sync_dags(home: Path | str) -> None:
+    """Write the DAG folder's DAGs to the database of the server on ``home`` again (what
+    ``airflow dags reserialize`` does): brings back a DAG a test deleted."""
+    server = Airflow3Server(home=home, cleanup=False)
+    server._run("sync-dags", [str(server.python), str(SEED_SCRIPT), "sync-dags"])
+
+
 def extra_api_server(home: Path | str, name: str = "extra") -> ExtraServer:
     """One more Airflow 3 api-server on ``home`` (same database and JWT secret as the main one)."""
     env = Airflow3Server(home=home, cleanup=False).env()

@@ -91,6 +91,15 @@ def _sync_dags(session) -> None:
     session.commit()
 
 
+def cmd_sync_dags(args) -> None:
+    """Parse the DAG folder and write the DAGs to the DB again (brings back a deleted DAG)."""
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        _sync_dags(session)
+    print("SYNCED", file=sys.stderr)
+
+
 def _demo_slots():
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import seed_airflow2  # the Airflow 2 seeder's value kinds (pendulum only at import)
@@ -529,6 +538,7 @@ def main(argv=None) -> None:
     p.add_argument("--dags-test", action="append", default=[], metavar="DAG_ID", help="then `dags test` it")
     p.add_argument("--dags-test-date", default="2024-01-01")
     p.add_argument("--dags-test-plan", help="plan file of the dags-test XComs")
+    sub.add_parser("sync-dags")
     p = sub.add_parser("dags-test")
     p.add_argument("--dag-id", action="append", required=True)
     p.add_argument("--date", default="2024-01-01")
@@ -547,6 +557,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     commands = {
         "seed": cmd_seed,
+        "sync-dags": cmd_sync_dags,
         "dags-test": cmd_dags_test,
         "collect": cmd_collect,
         "manifest": cmd_manifest,

@@ -7,6 +7,7 @@ import secrets
 import pytest
 
 from airflow_async import AirflowClient, Conflict, NotFound, NotSupportedByServer, PasswordAuth
+from tests.harness import airflow3 as harness3
 
 from .conftest import Airflow3Info
 
@@ -100,3 +101,44 @@ async def test_a_dry_run_on_one_map_index_changes_nothing(airflow3: Airflow3Info
         after = await af.task_instances.get("harvest_demo", run_id, "square", map_index=3)
     assert [(t.task_id, t.map_index, t.dag_run_id) for t in would] == [("square", 3, run_id)]
     assert after.state == before.state != "failed"
+
+
+async def test_a_task_group_of_an_own_run_changes_state_as_a_whole(airflow3: Airflow3Info) -> None:
+    run_id = f"test_group_{secrets.token_hex(4)}"
+    async with _client(airflow3) as af:
+        await af.dag_runs.trigger("harness_grouped", dag_run_id=run_id)
+        try:
+            would = await af.task_instances.update_group(
+                "harness_grouped", run_id, "stage", new_state="skipped", dry_run=True
+            )
+            assert sorted(t.task_id for t in would) == ["stage.first", "stage.second"]
+            assert {t.state for t in await af.task_instances.list("harness_grouped", run_id).all()} == {None}
+            done = await af.task_instances.update_group(
+                "harness_grouped", run_id, "stage", new_state="skipped", note="group skipped"
+            )
+            assert sorted(t.task_id for t in done) == ["stage.first", "stage.second"]
+            after = await af.task_instances.list("harness_grouped", run_id).all()
+            assert {(t.task_id, t.state, t.note) for t in after} == {
+                ("stage.first", "skipped", "group skipped"),
+                ("stage.second", "skipped", "group skipped"),
+            }
+        finally:
+            await af.dag_runs.delete("harness_grouped", run_id)
+
+
+async def test_a_deleted_dag_is_gone_with_its_runs(airflow3: Airflow3Info) -> None:
+    assert airflow3.airflow_home is not None
+    run_id = f"test_delete_{secrets.token_hex(4)}"
+    async with _client(airflow3) as af:
+        try:
+            await af.dag_runs.trigger("harness_deletable", dag_run_id=run_id)
+            await af.dags.delete("harness_deletable")
+            with pytest.raises(NotFound):
+                await af.dags.get("harness_deletable")
+            with pytest.raises(NotFound):
+                await af.dag_runs.get("harness_deletable", run_id)
+            with pytest.raises(NotFound):
+                await af.dags.delete("harness_deletable")
+        finally:
+            harness3.sync_dags(airflow3.airflow_home)  # the DAG file is still there: parse it again
+        assert (await af.dags.get("harness_deletable")).dag_id == "harness_deletable"

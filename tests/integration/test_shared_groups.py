@@ -127,10 +127,13 @@ async def test_dags_tasks_and_mapped_task_instances_on_both_versions(server: Rea
 
 async def test_the_try_of_a_task_that_ran_for_real(server: RealServer) -> None:
     run_id = next(e["dag_run_id"] for e in server.manifest if e["dag_id"] == "example_xcom")
+    real_run = next(e["dag_run_id"] for e in server.manifest if e["dag_id"] == "harvest_real")
     async with _client(server) as af:
         tries = await af.task_instances.tries("example_xcom", run_id, "bash_push").all()
         first = await af.task_instances.get_try("example_xcom", run_id, "bash_push", 1)
+        mapped = await af.task_instances.get_try("harvest_real", real_run, "fan_out", 1, map_index=2)
         with pytest.raises(NotFound):
             await af.task_instances.get_try("example_xcom", run_id, "bash_push", 7)
     assert [t.try_number for t in tries] == [1]
     assert (first.try_number, first.state, first.task_id) == (1, "success", "bash_push")
+    assert (mapped.task_id, mapped.map_index, mapped.try_number, mapped.state) == ("fan_out", 2, 1, "success")
