@@ -68,13 +68,14 @@ _PAGE_KEYS: frozenset[str] = PageOptions.__optional_keys__
 
 
 def split_options(
-    options: Mapping[str, Any], accepted: Any, where: str
+    options: Mapping[str, Any], accepted: Any, where: str, *, wire_names: Mapping[str, str] | None = None
 ) -> tuple[dict[str, Any], PageOptions]:
     """Split a list method's ``**options`` into its filters and its paging options.
 
     ``accepted`` is the TypedDict the method unpacks; a keyword it does not declare (a typo
     that Python would let through ``**``) is a :class:`~airflow_async.errors.UsageError`, not
-    a filter silently ignored.
+    a filter silently ignored. ``wire_names`` maps a neutral keyword to the name this API
+    version sends (v1: ``logical_date_gte`` -> ``execution_date_gte``); giving both is refused.
     """
     known: frozenset[str] = accepted.__optional_keys__ | accepted.__required_keys__
     unknown = sorted(set(options) - known)
@@ -86,6 +87,13 @@ def split_options(
     for name in _list_keys(accepted) & set(options):
         check_strings(name, options[name])
     filters = {k: v for k, v in options.items() if k not in _PAGE_KEYS}
+    for neutral, wire in (wire_names or {}).items():
+        if neutral in filters:
+            if filters.get(wire) is not None and filters[neutral] is not None:
+                raise UsageError(f"{where} got {neutral}= and {wire}=, which are one filter: pass one")
+            value = filters.pop(neutral)
+            if value is not None:
+                filters[wire] = value
     paging: PageOptions = {k: v for k, v in options.items() if k in _PAGE_KEYS}  # type: ignore[assignment]
     return filters, paging
 

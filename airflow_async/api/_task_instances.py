@@ -54,11 +54,13 @@ class TaskInstanceCommon(Resource):
 
     #: The release from which the version's task-instance listing pages by cursor (v2: 3.2.2).
     _cursor_since: str | None = None
+    #: Neutral filter names and the version's own (v1: ``logical_date_gte`` -> ``execution_date_gte``).
+    _wire_names: Mapping[str, str] = {}
 
     def _list(
         self, dag_id: str, dag_run_id: str, options: Mapping[str, Any], accepted: Any
     ) -> Paginator[TaskInstance]:
-        filters, paging = split_options(options, accepted, "task_instances.list")
+        filters, paging = split_options(options, accepted, "task_instances.list", wire_names=self._wire_names)
         return self._paginate(
             (*paths.dag_run(dag_id, dag_run_id, wildcard=True), "taskInstances"),
             "task_instances",
@@ -76,7 +78,9 @@ class TaskInstanceCommon(Resource):
         options: Mapping[str, Any],
         accepted: Any,
     ) -> Paginator[TaskInstance]:
-        filters, paging = split_options(options, accepted, "task_instances.list_mapped")
+        filters, paging = split_options(
+            options, accepted, "task_instances.list_mapped", wire_names=self._wire_names
+        )
         return self._paginate(
             (*segments, "listMapped"),
             "task_instances",

@@ -137,3 +137,19 @@ async def test_the_try_of_a_task_that_ran_for_real(server: RealServer) -> None:
     assert [t.try_number for t in tries] == [1]
     assert (first.try_number, first.state, first.task_id) == (1, "success", "bash_push")
     assert (mapped.task_id, mapped.map_index, mapped.try_number, mapped.state) == ("fan_out", 2, 1, "success")
+
+
+async def test_the_neutral_date_filters_work_on_both_versions(server: RealServer) -> None:
+    async with _client(server) as af:
+        runs = [r for r in await af.dag_runs.list("harvest_other").all() if r.logical_date is not None]
+        dates = sorted(r.logical_date for r in runs if r.logical_date is not None)
+        assert len(dates) >= 4
+        low, high = dates[1], dates[-2]
+        between = await af.dag_runs.list("harvest_other", logical_date_gte=low, logical_date_lte=high).all()
+        assert sorted(r.dag_run_id for r in between) == sorted(
+            r.dag_run_id for r in runs if r.logical_date is not None and low <= r.logical_date <= high
+        )
+        tis = await af.task_instances.list("harvest_other", "~", logical_date_lte=low).all()
+        assert tis and all(t.logical_date is not None and t.logical_date <= low for t in tis)
+        batch = await af.task_instances.list_batch(dag_ids=["harvest_other"], logical_date_gte=high).all()
+        assert batch and all(t.logical_date is not None and t.logical_date >= high for t in batch)

@@ -17,7 +17,7 @@ from .._base import PageOptions, filter_query, split_options
 from .._dag_runs import FINISHED_STATES as FINISHED_STATES
 from .._dag_runs import SETTABLE_RUN_STATES as SETTABLE_RUN_STATES
 from .._dag_runs import DAGRunCommon, run_key
-from .filters import DAGRunListOptions
+from .filters import NEUTRAL_NAMES, DAGRunListOptions
 
 
 class DAGRunResource(DAGRunCommon):
@@ -32,7 +32,7 @@ class DAGRunResource(DAGRunCommon):
         ranges take timezone-aware datetimes; ``state`` repeats: ``["running", "queued"]``),
         ``order_by``, and the paging options of :class:`~airflow_async.api._base.PageOptions`.
         """
-        filters, paging = split_options(options, DAGRunListOptions, "dag_runs.list")
+        filters, paging = split_options(options, DAGRunListOptions, "dag_runs.list", wire_names=NEUTRAL_NAMES)
         return self._paginate(
             (*paths.dag(dag_id, wildcard=True), "dagRuns"),
             "dag_runs",

@@ -16,6 +16,7 @@ from .._base import PageOptions
 from .._task_instances import TaskInstanceValueFilters
 
 __all__ = [
+    "NEUTRAL_NAMES",
     "DAGRunFilters",
     "DAGRunListOptions",
     "RunDateFilters",
@@ -27,11 +28,22 @@ __all__ = [
 ]
 
 
+#: The filters v1 names after ``execution_date``, by the neutral name both versions take: a
+#: script filtering on ``logical_date_gte`` runs on Airflow 2 and 3 alike.
+NEUTRAL_NAMES = {"logical_date_gte": "execution_date_gte", "logical_date_lte": "execution_date_lte"}
+
+
 class RunDateFilters(TypedDict, total=False):
-    """The date ranges of a run (v1 names: ``execution_date`` is the run's logical date)."""
+    """The date ranges of a run (v1 names: ``execution_date`` is the run's logical date).
+
+    ``logical_date_gte``/``logical_date_lte`` are v2's names for the same filters, accepted here
+    too and sent as ``execution_date_*``.
+    """
 
     execution_date_gte: datetime | None
     execution_date_lte: datetime | None
+    logical_date_gte: datetime | None
+    logical_date_lte: datetime | None
     start_date_gte: datetime | None
     start_date_lte: datetime | None
     end_date_gte: datetime | None

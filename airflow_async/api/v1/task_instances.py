@@ -19,7 +19,7 @@ from .. import paths
 from .._base import filter_body, mapped_segments, split_options
 from .._task_instances import TaskInstanceCommon, ti_key
 from .dags import SETTABLE_TASK_STATES
-from .filters import TaskInstanceBatchOptions, TaskInstanceListOptions
+from .filters import NEUTRAL_NAMES, TaskInstanceBatchOptions, TaskInstanceListOptions
 
 
 class TaskInstanceResource(TaskInstanceCommon):
@@ -28,6 +28,8 @@ class TaskInstanceResource(TaskInstanceCommon):
     Methods that take ``map_index`` address a mapped task instance when it is >= 0, and the
     unmapped one when it is ``None`` or -1.
     """
+
+    _wire_names = NEUTRAL_NAMES
 
     def list(
         self, dag_id: str = "~", dag_run_id: str = "~", **options: Unpack[TaskInstanceListOptions]
@@ -69,7 +71,9 @@ class TaskInstanceResource(TaskInstanceCommon):
         ``page_offset`` and ``page_limit``. Filters combine with AND; each list matches any of
         its values.
         """
-        filters, paging = split_options(options, TaskInstanceBatchOptions, "task_instances.list_batch")
+        filters, paging = split_options(
+            options, TaskInstanceBatchOptions, "task_instances.list_batch", wire_names=self._wire_names
+        )
         body = filter_body(filters)
         if order_by is not None:
             body["order_by"] = check_id("order_by", order_by)
