@@ -108,6 +108,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import datetime as dt
 import json
 import os
 import secrets
@@ -121,6 +122,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.harness.airflow2 import (
+    _NO_PROXY_OPENER,
     CACHE_DIR,
     DAGS_FOLDER,
     HOST,
@@ -137,6 +139,7 @@ from tests.harness.airflow2 import (
     _tail,
     kill_groups,
 )
+from tests.harness.airflow2 import Scheduler as Scheduler2
 
 AIRFLOW_VERSION = "3.3.2"
 HARNESS_DIR = Path(__file__).resolve().parent
@@ -625,6 +628,114 @@ def extra_api_server(home: Path | str, name: str = "extra") -> ExtraServer:
     """One more Airflow 3 api-server on ``home`` (same database and JWT secret as the main one)."""
     env = Airflow3Server(home=home, cleanup=False).env()
     return ExtraServer(home, _ApiServer(name, env), _bin(AIRFLOW_VENV, "airflow"))
+
+
+class Scheduler(Scheduler2):
+    """``airflow scheduler`` (LocalExecutor, SQLite) on an existing harness AIRFLOW_HOME, whose
+    task workers call the execution API of the running api-server at ``api_url``.
+
+    The Airflow 2 harness's :class:`~tests.harness.airflow2.Scheduler` with this version's
+    environment (see FINDINGS, "Scheduler"): ``stop()`` (its process group: scheduler, executor
+    workers, task supervisors) and ``log_tail()`` are its own; ``start()`` also starts the
+    Airflow 2 harness's watchdog, so a killed test process leaves no scheduler behind. Use it as
+    a context manager: ``with Scheduler(home, url) as s:`` starts it, waits until it heartbeats
+    (``wait_ready``) and stops it on the way out, whatever happened.
+    """
+
+    def __init__(self, home: Path | str, api_url: str, *, parallelism: int = 2) -> None:
+        super().__init__(home)
+        self.api_url = api_url.rstrip("/")
+        self.parallelism = parallelism
+        self._watchdog: subprocess.Popen[bytes] | None = None
+        self._started_wall = 0.0
+
+    @property
+    def execution_api_url(self) -> str:
+        return f"{self.api_url}/execution/"
+
+    def env(self) -> dict[str, str]:
+        return Airflow3Server(home=self.home, cleanup=False).env(
+            AIRFLOW__CORE__EXECUTION_API_SERVER_URL=self.execution_api_url,
+            # LocalExecutor forks [core] parallelism workers at once (32 by default).
+            AIRFLOW__CORE__PARALLELISM=str(self.parallelism),
+            AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC="1",
+            AIRFLOW__SCHEDULER__JOB_HEARTBEAT_SEC="1",
+            AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME="0.5",
+        )
+
+    def start(self) -> Scheduler:
+        self._started_wall = time.time()
+        # --skip-serve-logs: no log server on 0.0.0.0:8793 (the logs are files under <home>/logs).
+        cmd = [str(_bin(AIRFLOW_VENV, "airflow")), "scheduler", "--skip-serve-logs"]
+        with open(self.log_path, "ab") as out:
+            out.write(f"$ {' '.join(cmd)}  # execution API {self.execution_api_url}\n".encode())
+            out.flush()
+            self.proc = subprocess.Popen(
+                cmd,
+                env=self.env(),
+                cwd=self.home,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        atexit.register(self.stop)
+        pgid = self.proc.pid
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-m", "tests.harness.airflow2", "_watchdog", "--parent", str(os.getpid()), str(pgid)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=str(REPO_ROOT),
+        )
+        return self
+
+    def heartbeat(self) -> float | None:
+        """The api-server's ``latest_scheduler_heartbeat`` (epoch seconds), if any."""
+        try:
+            with _NO_PROXY_OPENER.open(f"{self.api_url}/api/v2/monitor/health", timeout=3.0) as resp:
+                beat = json.load(resp)["scheduler"]["latest_scheduler_heartbeat"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return dt.datetime.fromisoformat(beat).timestamp() if beat else None
+
+    def wait_ready(self, timeout: float = 60.0) -> Scheduler:
+        """Wait until this scheduler heartbeats (``/api/v2/monitor/health``); raise
+        :class:`HarnessError` with its log tail if it exits or stays silent."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc is None or self.proc.poll() is not None:
+                code = None if self.proc is None else self.proc.returncode
+                raise HarnessError(f"Airflow 3 scheduler exited ({code}); {self.log_path}:\n{self.log_tail()}")
+            beat = self.heartbeat()
+            if beat is not None and beat >= self._started_wall - 1.0:
+                return self
+            if time.monotonic() > deadline:
+                raise HarnessError(
+                    f"Airflow 3 scheduler sent no heartbeat in {timeout:.0f}s; {self.log_path}:\n"
+                    f"{self.log_tail()}"
+                )
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        super().stop()
+        if self._watchdog is not None and self._watchdog.poll() is None:
+            kill_groups([self._watchdog.pid], grace=2)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._watchdog.wait(timeout=5)
+        self._watchdog = None
+
+    def __enter__(self) -> Scheduler:
+        self.start()
+        try:
+            return self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def read_state(path: Path = STATE_FILE) -> dict[str, Any] | None:

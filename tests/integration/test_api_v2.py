@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from airflow_async import AirflowClient, Conflict, NotFound, NotSupportedByServer, PasswordAuth
+from airflow_async import AirflowClient, BadRequest, Conflict, NotFound, NotSupportedByServer, PasswordAuth
 from tests.harness import airflow3 as harness3
 
 from .conftest import Airflow3Info
@@ -142,3 +143,27 @@ async def test_a_deleted_dag_is_gone_with_its_runs(airflow3: Airflow3Info) -> No
         finally:
             harness3.sync_dags(airflow3.airflow_home)  # the DAG file is still there: parse it again
         assert (await af.dags.get("harness_deletable")).dag_id == "harness_deletable"
+
+
+async def test_trigger_with_run_after_and_a_data_interval(airflow3: Airflow3Info) -> None:
+    run_id = f"test_interval_{secrets.token_hex(4)}"
+    start, end = datetime(2023, 5, 1, tzinfo=UTC), datetime(2023, 5, 2, tzinfo=UTC)
+    later = datetime.now(UTC) + timedelta(days=30)
+    async with _client(airflow3) as af:
+        run = await af.dag_runs.trigger(
+            "harvest_empty",
+            dag_run_id=run_id,
+            logical_date=start,
+            run_after=later,
+            data_interval=(start, end),
+        )
+        try:
+            assert (run.logical_date, run.data_interval_start, run.data_interval_end) == (start, start, end)
+            assert run.run_after is not None and abs((run.run_after - later).total_seconds()) < 1
+            with pytest.raises(BadRequest, match="partition"):
+                await af.dag_runs.trigger("harvest_empty", partition_key="p1")  # not a partitioned DAG
+            af.server_version = (3, 1, 8)
+            with pytest.raises(NotSupportedByServer, match=r"partition_key=\.\.\.\) needs Airflow 3\.2\.0"):
+                await af.dag_runs.trigger("harvest_empty", partition_key="p1")
+        finally:
+            await af.dag_runs.delete("harvest_empty", run_id)

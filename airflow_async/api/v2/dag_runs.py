@@ -28,7 +28,15 @@ from ...models.bulk import BulkResult
 from ...pagination import Paginator
 from ...versions import parse_release
 from .. import paths
-from .._base import Segments, filter_body, filter_query, since, split_options, unpack_collection
+from .._base import (
+    Segments,
+    filter_body,
+    filter_query,
+    require_release,
+    since,
+    split_options,
+    unpack_collection,
+)
 from .._dag_runs import SETTABLE_RUN_STATES, DAGRunCommon, run_key
 from ._bulk import send_bulk
 from .filters import CURSOR_SINCE, DAGRunBatchOptions, DAGRunListOptions
@@ -99,14 +107,26 @@ class DAGRunResource(DAGRunCommon):
         logical_date: datetime | None = None,
         conf: dict[str, Any] | None = None,
         note: str | None = None,
+        run_after: datetime | None = None,
+        data_interval: tuple[datetime, datetime] | None = None,
+        partition_key: str | None = None,
     ) -> DAGRun:
         """Trigger a new DAG run. Not retried after it may have reached the server.
 
-        ``logical_date=None`` (the default) triggers a run without a logical date, which
-        Airflow 3 allows; the body always carries the key, as the v2 API requires.
+        Args:
+            dag_id: The DAG.
+            dag_run_id: The run's id; the server makes one (``manual__<time>``) without it.
+            logical_date: The run's logical date. ``None`` (the default) triggers a run without
+                one, which Airflow 3 allows; the body always carries the key, as v2 requires.
+            conf: The run's configuration (``{}`` without it).
+            note: A note on the run.
+            run_after: The earliest time the run may start (the server's default: now).
+            data_interval: ``(start, end)`` of the run's data interval, both aware datetimes.
+            partition_key: The partition the run is for, on a partitioned DAG (Airflow 3.2+).
 
         Raises:
             Conflict: A run with this id exists.
+            NotSupportedByServer: ``partition_key`` on a server older than 3.2.
         """
         body: dict[str, Any] = {
             "logical_date": None if logical_date is None else iso("logical_date", logical_date),
@@ -116,6 +136,18 @@ class DAGRunResource(DAGRunCommon):
             body["dag_run_id"] = check_id("dag_run_id", dag_run_id)
         if note is not None:
             body["note"] = check_text("note", note)
+        if run_after is not None:
+            body["run_after"] = iso("run_after", run_after)
+        if data_interval is not None:
+            if not isinstance(data_interval, tuple) or len(data_interval) != 2:
+                raise UsageError(
+                    f"data_interval takes a (start, end) pair of datetimes, got {data_interval!r}"
+                )
+            body["data_interval_start"] = iso("data_interval start", data_interval[0])
+            body["data_interval_end"] = iso("data_interval end", data_interval[1])
+        if partition_key is not None:
+            require_release(self, "3.2.0", "dag_runs.trigger(partition_key=...)", "leave partition_key out")
+            body["partition_key"] = check_id("partition_key", partition_key)
         return await self._one("POST", (*paths.dag(dag_id), "dagRuns"), DAGRun, json=body)
 
     async def update(
