@@ -16,6 +16,7 @@ from .._task_instances import TaskInstanceValueFilters
 
 __all__ = [
     "CURSOR_SINCE",
+    "BatchRanges",
     "DAGRunBatchFilters",
     "DAGRunBatchOptions",
     "DAGRunFilters",
@@ -65,15 +66,10 @@ class TaskInstanceListOptions(TaskInstanceFilters, PageOptions, total=False):
     """The keywords of ``task_instances.list`` on v2: its filters and the paging options."""
 
 
-class DAGRunBatchFilters(TypedDict, total=False):
-    """The filters of ``POST /dags/~/dagRuns/list`` (``DAGRunsBatchBody``) on v2.
+class BatchRanges(TypedDict, total=False):
+    """The ranges both v2 batch bodies take: each date with ``_gte``, ``_gt``, ``_lte`` and
+    ``_lt`` bounds (timezone-aware datetimes), and the strict bounds of ``duration`` (seconds)."""
 
-    Lists match any of their values; the ranges take timezone-aware datetimes (``duration_*``
-    seconds). All filters combine with AND.
-    """
-
-    dag_ids: Sequence[str] | None
-    states: Sequence[str] | None
     run_after_gte: datetime | None
     run_after_gt: datetime | None
     run_after_lte: datetime | None
@@ -90,10 +86,21 @@ class DAGRunBatchFilters(TypedDict, total=False):
     end_date_gt: datetime | None
     end_date_lte: datetime | None
     end_date_lt: datetime | None
-    duration_gte: float | None
     duration_gt: float | None
-    duration_lte: float | None
     duration_lt: float | None
+
+
+class DAGRunBatchFilters(BatchRanges, total=False):
+    """The filters of ``POST /dags/~/dagRuns/list`` (``DAGRunsBatchBody``) on v2.
+
+    Lists match any of their values; the ranges are those of :class:`BatchRanges`, with
+    ``duration_gte``/``duration_lte`` too. All filters combine with AND.
+    """
+
+    dag_ids: Sequence[str] | None
+    states: Sequence[str] | None
+    duration_gte: float | None
+    duration_lte: float | None
     conf_contains: str | None
 
 
@@ -101,35 +108,17 @@ class DAGRunBatchOptions(DAGRunBatchFilters, PageOptions, total=False):
     """The keywords of ``dag_runs.list_batch`` on v2: its filters and the paging options."""
 
 
-class TaskInstanceBatchFilters(TaskInstanceValueFilters, total=False):
+class TaskInstanceBatchFilters(BatchRanges, TaskInstanceValueFilters, total=False):
     """The filters of ``POST /dags/~/dagRuns/~/taskInstances/list`` on v2 (its body's names).
 
     The body is strict: a field it does not declare is refused with a 422, so this lists exactly
-    what the 3.3.2 server takes. Each date and duration range has ``_gte``, ``_gt``, ``_lte`` and
-    ``_lt`` bounds; lists match any of their values.
+    what the 3.3.2 server takes: the ranges of :class:`BatchRanges`, the task-instance value
+    filters, and the ids. Lists match any of their values.
     """
 
     dag_ids: Sequence[str] | None
     dag_run_ids: Sequence[str] | None
     task_ids: Sequence[str] | None
-    run_after_gte: datetime | None
-    run_after_gt: datetime | None
-    run_after_lte: datetime | None
-    run_after_lt: datetime | None
-    logical_date_gte: datetime | None
-    logical_date_gt: datetime | None
-    logical_date_lte: datetime | None
-    logical_date_lt: datetime | None
-    start_date_gte: datetime | None
-    start_date_gt: datetime | None
-    start_date_lte: datetime | None
-    start_date_lt: datetime | None
-    end_date_gte: datetime | None
-    end_date_gt: datetime | None
-    end_date_lte: datetime | None
-    end_date_lt: datetime | None
-    duration_gt: float | None
-    duration_lt: float | None
 
 
 class TaskInstanceBatchOptions(TaskInstanceBatchFilters, PageOptions, total=False):
