@@ -101,6 +101,25 @@ FINDINGS on the real 3.3.2 api-server (tests/integration/test_harness3_smoke.py 
   triggered_by=, state=)``, and ``XComModel.set(..., serialize=False)`` with the task SDK's
   ``BaseXCom.serialize_value(value)``: ``XCom.set``'s default ``serialize=True`` (the notes'
   recipe) would store every value as a JSON *string* of its JSON, which no real task does.
+* Scheduler (``Scheduler`` below; tests/integration/test_examples.py::test_trigger_and_wait
+  runs one for ``examples/trigger_and_wait.py``): ``airflow scheduler`` with the api-servers'
+  environment schedules and runs ``trigger_demo`` with NO dag-processor: it reads the DAG the
+  seeder serialized, and each task process parses its file from the ``dags-folder`` bundle
+  itself. LocalExecutor on SQLite works in 3.3.2 (no refusal, no "database is locked" seen; 2.x
+  refused that pair). Needed on top of the env: ``[core] execution_api_server_url =
+  http://127.0.0.1:<main port>/execution/`` (the default is ``http://localhost:8080/execution/``,
+  from ``[api] base_url``); the JWT secret the env shares already signs the tasks' tokens. With
+  a dead URL the task supervisor retries ``PATCH task-instances/<id>/run`` ~10 s (tenacity,
+  ``httpx.ConnectError`` in the scheduler log), the executor reports "failed" for a task still
+  "queued", and the run fails: the log of the scheduler (stdout) carries the supervisors'
+  output, ``<home>/logs/dag_id=.../run_id=.../task_id=.../attempt=1.log`` the task's (JSON
+  lines). With fork, LocalExecutor forks all ``[core] parallelism`` workers at start (32 by
+  default: the harness sets 2). ``--skip-serve-logs``, else a log server binds 0.0.0.0:8793.
+  Measured: first heartbeat (``/api/v2/monitor/health``) ~2 s after launch; trigger -> success
+  ~4.5 s (first task ~2.9 s, the second 0.1 s); SIGTERM stops it in <1 s; the whole test ~5 s.
+  It leaves one ``job`` row (SchedulerJob, success); health reports the scheduler "healthy" for
+  30 s afterwards. A queued run of any UNPAUSED DAG is started too (a shared test leaves
+  ``harvest_empty`` unpaused with its seeded queued run), so the test pauses the others meanwhile.
 """
 
 from __future__ import annotations
@@ -635,9 +654,9 @@ class Scheduler(Scheduler2):
     task workers call the execution API of the running api-server at ``api_url``.
 
     The Airflow 2 harness's :class:`~tests.harness.airflow2.Scheduler` with this version's
-    environment (see FINDINGS, "Scheduler"): ``stop()`` (its process group: scheduler, executor
-    workers, task supervisors) and ``log_tail()`` are its own; ``start()`` also starts the
-    Airflow 2 harness's watchdog, so a killed test process leaves no scheduler behind. Use it as
+    environment (see FINDINGS, "Scheduler"): its ``stop()`` kills the process group (scheduler,
+    executor workers, task supervisors); ``start()`` also starts the Airflow 2 harness's
+    watchdog, so a test process killed hard leaves no scheduler behind. Use it as
     a context manager: ``with Scheduler(home, url) as s:`` starts it, waits until it heartbeats
     (``wait_ready``) and stops it on the way out, whatever happened.
     """
@@ -648,6 +667,7 @@ class Scheduler(Scheduler2):
         self.parallelism = parallelism
         self._watchdog: subprocess.Popen[bytes] | None = None
         self._started_wall = 0.0
+        self._log_offset = 0
 
     @property
     def execution_api_url(self) -> str:
@@ -668,6 +688,7 @@ class Scheduler(Scheduler2):
         # --skip-serve-logs: no log server on 0.0.0.0:8793 (the logs are files under <home>/logs).
         cmd = [str(_bin(AIRFLOW_VENV, "airflow")), "scheduler", "--skip-serve-logs"]
         with open(self.log_path, "ab") as out:
+            self._log_offset = out.tell()
             out.write(f"$ {' '.join(cmd)}  # execution API {self.execution_api_url}\n".encode())
             out.flush()
             self.proc = subprocess.Popen(
@@ -680,9 +701,9 @@ class Scheduler(Scheduler2):
                 start_new_session=True,
             )
         atexit.register(self.stop)
-        pgid = self.proc.pid
+        parent, pgid = str(os.getpid()), str(self.proc.pid)
         self._watchdog = subprocess.Popen(
-            [sys.executable, "-m", "tests.harness.airflow2", "_watchdog", "--parent", str(os.getpid()), str(pgid)],
+            [sys.executable, "-m", "tests.harness.airflow2", "_watchdog", "--parent", parent, pgid],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -707,7 +728,9 @@ class Scheduler(Scheduler2):
         while True:
             if self.proc is None or self.proc.poll() is not None:
                 code = None if self.proc is None else self.proc.returncode
-                raise HarnessError(f"Airflow 3 scheduler exited ({code}); {self.log_path}:\n{self.log_tail()}")
+                raise HarnessError(
+                    f"Airflow 3 scheduler exited ({code}); {self.log_path}:\n{self.log_tail()}"
+                )
             beat = self.heartbeat()
             if beat is not None and beat >= self._started_wall - 1.0:
                 return self
@@ -717,6 +740,18 @@ class Scheduler(Scheduler2):
                     f"{self.log_tail()}"
                 )
             time.sleep(0.5)
+
+    def log_tail(self, lines: int = 80) -> str:
+        """The end of ``<home>/scheduler.log`` (the scheduler's, its executor's and the task
+        supervisors' output) since this ``start()``, headed by where the tasks were told to report."""
+        try:
+            with open(self.log_path, "rb") as fh:
+                fh.seek(self._log_offset)
+                text = fh.read().decode(errors="replace")
+        except OSError as exc:
+            text = f"<no log at {self.log_path}: {exc}>"
+        tail = "\n".join(text.splitlines()[-lines:])
+        return f"[tasks call the execution API at {self.execution_api_url}]\n{tail}"
 
     def stop(self) -> None:
         super().stop()

@@ -3,9 +3,10 @@
 Each :class:`RealServer` knows how to do to its Airflow what a test needs done from the
 outside: make its logins expire while a test runs (Airflow 2: delete the rows of the ``session``
 table; Airflow 3: the api-server whose tokens live 5 seconds), start one more server process
-that a test may kill and restart, and (Airflow 2) make a user without a permission. Tests take
-the ``server`` fixture (tests/integration/conftest.py), parametrized over both, so that the
-same test proves the same behaviour on Airflow 2.11.2 and 3.3.2.
+that a test may kill and restart, run a real scheduler for one test, and (Airflow 2) make a
+user without a permission. Tests take the ``server`` fixture (tests/integration/conftest.py),
+parametrized over both, so that the same test proves the same behaviour on Airflow 2.11.2 and
+3.3.2.
 """
 
 from __future__ import annotations
@@ -75,6 +76,11 @@ class RealServer:
         """One more server process on the same database, which a test may kill and restart."""
         raise NotImplementedError
 
+    def scheduler(self) -> contextlib.AbstractContextManager[harness2.Scheduler]:
+        """A real scheduler on the server's database while the block runs (stopped after it,
+        with its whole process group, however the block ends)."""
+        raise NotImplementedError
+
     @contextlib.asynccontextmanager
     async def user_without(self, resource: str) -> AsyncIterator[tuple[str, str]]:
         """A user whose role lacks the permissions on ``resource`` (servers with ``has_roles``)."""
@@ -115,6 +121,15 @@ class Airflow2(RealServer):
     def extra_server(self) -> harness2.ExtraServer:
         """One more webserver (the main one's configuration, its own secret key)."""
         return harness2.extra_webserver(self.home)
+
+    @contextlib.contextmanager
+    def scheduler(self) -> Iterator[harness2.Scheduler]:
+        """``airflow scheduler`` (SequentialExecutor, its own DAG parsing) on this home."""
+        running = harness2.Scheduler(self.home).start()
+        try:
+            yield running
+        finally:
+            running.stop()
 
     @contextlib.asynccontextmanager
     async def user_without(self, resource: str) -> AsyncIterator[tuple[str, str]]:
@@ -159,6 +174,11 @@ class Airflow3(RealServer):
     def extra_server(self) -> harness2.ExtraServer:
         """One more api-server (same database and JWT secret)."""
         return harness3.extra_api_server(self.home)
+
+    def scheduler(self) -> harness3.Scheduler:
+        """``airflow scheduler`` (LocalExecutor) whose tasks call this api-server's execution API;
+        entering it waits until it heartbeats."""
+        return harness3.Scheduler(self.home, self.url)
 
 
 def airflow2_server(info: Any) -> RealServer:

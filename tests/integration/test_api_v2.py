@@ -72,9 +72,10 @@ async def test_task_instances_and_dags_on_v2(airflow3: Airflow3Info) -> None:
         assert same.id == one.id and same.logical_date == one.logical_date
         tries = await af.task_instances.tries(one.dag_id, one.dag_run_id or "", one.task_id).all()
         assert isinstance(tries, list)
-        dag = await af.dags.pause("harvest_empty")
-        assert dag.is_paused is True
-        assert (await af.dags.unpause("harvest_empty")).is_paused is False
+        try:
+            assert (await af.dags.unpause("harvest_empty")).is_paused is False
+        finally:
+            assert (await af.dags.pause("harvest_empty")).is_paused is True  # as seeded
         dags = {d.dag_id for d in await af.dags.list().all()}
         assert {"harvest_demo", "harvest_other", "harvest_empty"} <= dags
 

@@ -17,6 +17,7 @@ from airflow_async import (
     UsageError,
 )
 from airflow_async.models import BulkResult
+from tests.harness import airflow3 as harness3
 
 from .conftest import Airflow3Info
 
@@ -299,12 +300,20 @@ async def test_dag_versions_list_and_get(airflow3: Airflow3Info) -> None:
             await af.dag_versions.get("harvest_demo", 0)
 
 
-async def test_jobs_listing_is_empty_without_a_scheduler(airflow3: Airflow3Info) -> None:
+async def test_jobs_list_the_scheduler_while_it_runs(airflow3: Airflow3Info) -> None:
+    assert airflow3.airflow_home is not None
     async with _client(airflow3) as af:
-        jobs = af.jobs.list()
-        assert await jobs.all() == [] and jobs.total_entries == 0
-        filtered = af.jobs.list(job_type="SchedulerJob", is_alive=True, order_by=["-latest_heartbeat", "id"])
-        assert await filtered.all() == [] and filtered.total_entries == 0
+        before = {j.id for j in await af.jobs.list(job_type="SchedulerJob").all()}
+        with harness3.Scheduler(airflow3.airflow_home, airflow3.url):
+            alive = await af.jobs.list(
+                job_type="SchedulerJob", is_alive=True, order_by=["-latest_heartbeat", "id"]
+            ).all()
+            new = [j for j in alive if j.id not in before]
+            assert len(new) == 1 and (new[0].job_type, new[0].state) == ("SchedulerJob", "running")
+            assert new[0].hostname and new[0].latest_heartbeat is not None
+            by_host = await af.jobs.list(hostname=new[0].hostname, job_type="SchedulerJob").all()
+            assert new[0].id in {j.id for j in by_host}
+            assert await af.jobs.list(hostname="no-such-host.invalid").all() == []
         # order_by reaches the server, which refuses an attribute it cannot sort by.
         with pytest.raises(BadRequest, match=r"Ordering with 'no_such_column' is disallowed"):
             await af.jobs.list(order_by="no_such_column").all()

@@ -7,13 +7,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from airflow_async import AirflowClient, NotFound, SessionAuth
-from tests.harness import airflow2 as harness
+from airflow_async import NotFound
+from tests.harness import airflow2 as harness2
 
 from .conftest import AirflowInfo
 from .servers import RealServer
@@ -21,6 +21,8 @@ from .servers import RealServer
 pytestmark = pytest.mark.integration
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+#: The DAG examples/trigger_and_wait.py triggers (tests/harness/dags/trigger_demo.py).
+TRIGGERED = "trigger_demo"
 
 
 def _run(
@@ -72,44 +74,83 @@ def test_crawl_dag_runs(server: RealServer) -> None:
 
 
 @pytest.fixture
-def scheduler(airflow2: AirflowInfo) -> Iterator[harness.Scheduler]:
-    """A real scheduler on the test server's AIRFLOW_HOME, for as long as one test needs it."""
-    assert airflow2.airflow_home, "the scheduler needs the server's AIRFLOW_HOME"
-    running = harness.Scheduler(airflow2.airflow_home).start()
+async def quiet_dags(server: RealServer) -> AsyncIterator[None]:
+    """Pause every other unpaused DAG while a scheduler runs (and unpause them again after): a
+    scheduler would otherwise start their queued runs (on Airflow 3 a shared test leaves
+    ``harvest_empty`` unpaused with a seeded queued run) and change what other tests count."""
+    paused = await _pause_all_but(server, TRIGGERED)
     try:
-        yield running
+        yield
     finally:
-        running.stop()
+        await _unpause(server, paused)
 
 
-async def _unpause_when_parsed(airflow2: AirflowInfo, dag_id: str) -> None:
-    async with AirflowClient(airflow2.url, auth=SessionAuth(*airflow2.admin)) as client:
+@pytest.fixture
+def scheduler(server: RealServer, quiet_dags: None) -> Iterator[harness2.Scheduler]:
+    """A real scheduler on the test server's AIRFLOW_HOME, for as long as one test needs it
+    (stopped, its whole process group, however the test ends)."""
+    with server.scheduler() as running:
+        yield running
+
+
+async def _pause_all_but(server: RealServer, dag_id: str) -> list[str]:
+    async with server.admin_client() as client:
+        others = [d.dag_id for d in await client.dags.list().all() if d.dag_id != dag_id and not d.is_paused]
+        for other in others:
+            await client.dags.pause(other)
+    return others
+
+
+async def _unpause(server: RealServer, dag_ids: list[str]) -> None:
+    async with server.admin_client() as client:
+        for dag_id in dag_ids:
+            await client.dags.unpause(dag_id)
+
+
+async def _unpause_when_parsed(server: RealServer, dag_id: str) -> None:
+    async with server.admin_client() as client:
         for _ in range(120):
             try:
                 await client.dags.unpause(dag_id)
                 return
             except NotFound:
-                await asyncio.sleep(1)  # the scheduler has not parsed the DAG file yet
+                await asyncio.sleep(1)  # Airflow 2: the scheduler has not parsed the DAG file yet
     raise AssertionError(f"{dag_id} never appeared")
 
 
-async def test_trigger_and_wait(airflow2: AirflowInfo, scheduler: harness.Scheduler) -> None:
-    await _unpause_when_parsed(airflow2, "trigger_demo")
-    done = await asyncio.to_thread(
-        _run, airflow2, "trigger_and_wait.py", "trigger_demo", '{"name": "airflow-async"}', timeout=400
-    )
+async def test_trigger_and_wait(server: RealServer, scheduler: harness2.Scheduler) -> None:
     try:
-        assert done.returncode == 0, done.stdout + done.stderr + scheduler.log_tail()
+        await _unpause_when_parsed(server, TRIGGERED)
+        done = await asyncio.to_thread(
+            _run, server, "trigger_and_wait.py", TRIGGERED, '{"name": "airflow-async"}', timeout=400
+        )
+        assert done.returncode == 0, (
+            f"{done.stdout}{done.stderr}\n--- {scheduler.log_path}:\n{scheduler.log_tail()}"
+            f"{_task_logs(server.home, TRIGGERED, done.stdout)}"
+        )
         assert "finished: success" in done.stdout
         assert "'HELLO AIRFLOW-ASYNC'" in done.stdout
         assert "'hello airflow-async'" in done.stdout
     finally:
-        await _delete_runs(airflow2, "trigger_demo")
+        await _delete_runs(server, TRIGGERED)
 
 
-async def _delete_runs(airflow2: AirflowInfo, dag_id: str) -> None:
+def _task_logs(home: Path, dag_id: str, stdout: str, lines: int = 30) -> str:
+    """The tail of each task log of the run the example triggered (``triggered <run id>`` in its
+    ``stdout``), from ``<home>/logs``: why a task failed."""
+    run_ids = [line.split(" ", 1)[1] for line in stdout.splitlines() if line.startswith("triggered ")]
+    out = []
+    for log in sorted(
+        p for r in run_ids for p in (home / "logs").glob(f"dag_id={dag_id}/run_id={r}/**/*.log")
+    ):
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+        out.append(f"\n--- {log}:\n{tail}")
+    return "".join(out)
+
+
+async def _delete_runs(server: RealServer, dag_id: str) -> None:
     """Leave the server as seeded: other tests count every XCom on it."""
-    async with AirflowClient(airflow2.url, auth=SessionAuth(*airflow2.admin)) as client:
+    async with server.admin_client() as client:
         await client.dags.pause(dag_id)
         for run in await client.dag_runs.list(dag_id).all():
             await client.dag_runs.delete(dag_id, run.dag_run_id)
