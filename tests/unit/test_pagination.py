@@ -380,3 +380,42 @@ async def test_a_cursor_walk_stops_at_max_items_and_on_an_empty_first_page() -> 
 async def test_a_cursor_walk_refuses_offsets_and_concurrency(kwargs: dict[str, Any]) -> None:
     with pytest.raises(UsageError, match="cursor paging"):
         _by_cursor(KeysetListing(3), **kwargs)
+
+
+# -- what dedupe remembers ---------------------------------------------------------------------
+
+
+def test_the_seen_keys_answer_like_a_set_across_chunks() -> None:
+    import random
+
+    from airflow_async.pagination import _SeenKeys
+
+    rng = random.Random(7)
+    added = [rng.getrandbits(64) - (1 << 63) for _ in range(5_000)]
+    seen, reference = _SeenKeys(batch=512), set()
+    for h in added:
+        assert (h in seen) == (h in reference)
+        seen.add(h)
+        reference.add(h)
+    assert len(seen) == len(reference) == 5_000
+    assert all(h in seen for h in added)
+    assert not any(rng.getrandbits(64) - (1 << 63) in seen for _ in range(5_000))
+
+
+def test_dedupe_remembers_about_8_bytes_per_key_not_a_python_set() -> None:
+    import tracemalloc
+
+    from airflow_async.pagination import _SeenKeys
+
+    n = 300_000
+    tracemalloc.start()
+    try:
+        seen = _SeenKeys()
+        for i in range(n):
+            seen.add(hash(("dag", f"run {i}", "task", i, "key")))
+        current, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # 8 bytes a key in the sorted chunks, a 1 MB bitmap, and at most one batch in a set (a
+    # set of Python ints alone would take ~70 bytes a key: 21 MB here).
+    assert current < n * 8 + (1 << 20) + (1 << 16) * 80
