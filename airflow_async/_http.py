@@ -147,13 +147,18 @@ def build_url(
     >>> str(build_url(URL("http://h"), "/api/v1", ["dags", "a b", "dagRuns", "x+y:z"]))
     'http://h/api/v1/dags/a%20b/dagRuns/x%2By%3Az'
     """
-    root = base.raw_path.rstrip("/")
-    path = root + prefix + "".join("/" + encode_segment(s) for s in segments)
-    query = encode_query(params)
-    text = str(base.origin()) + path
-    if query:
-        text += "?" + "&".join(f"{_quote(k)}={_quote(v)}" for k, v in query)
+    text = _root(base) + prefix + "".join(["/" + encode_segment(s) for s in segments])
+    if params:
+        query = encode_query(params)
+        if query:
+            text += "?" + "&".join([f"{_quote(k)}={_quote(v)}" for k, v in query])
     return URL(text, encoded=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _root(base: URL) -> str:
+    """The server root as encoded text without a trailing slash (asked per request: cached)."""
+    return str(base.origin()) + base.raw_path.rstrip("/")
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

@@ -264,7 +264,8 @@ class Harvest(AsyncClosing, AsyncIterator[HarvestResult]):
                 if self._runs is None:
                     raise RunNotFound(f"XCom entry {entry.natural_key} was listed without its run id")
                 run_id = await self._runs.resolve(entry)
-            entry = attrs.evolve(entry, dag_run_id=run_id)
+            if entry.dag_run_id != run_id:
+                entry = attrs.evolve(entry, dag_run_id=run_id)
             if self.skip is not None and self.skip(entry):
                 return None
             value = await self._source.get_value(
