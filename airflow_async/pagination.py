@@ -19,7 +19,9 @@ Keyset (cursor) paging, which Airflow 3.2.2+ offers for DAG runs and task instan
 shift at all: each page starts after the last row of the one before, whatever was inserted or
 deleted meanwhile. Given a ``fetch_after`` function, the paginator walks that way, one page
 after the other (each needs the cursor the previous one returned): no dedupe set is kept, no
-re-scan is needed, and the walk ends when the server returns no next cursor.
+re-scan is needed, and the walk ends when the server returns no next cursor. A row inserted
+behind the cursor (before the page the walk is on, in the listing's order) is not seen by that
+walk: it lists each row that existed throughout exactly once, and the new ones after the cursor.
 """
 
 from __future__ import annotations

@@ -6,7 +6,12 @@ run id, list the XCom entries page by page into a bounded queue, and fetch each
 value with ``concurrency`` requests in flight (one semaphore over every request).
 No retries, no models, no validation: what is left is the cost of HTTP itself.
 
+``--auth token`` is the Airflow 3 (API v2) floor: one ``POST /auth/token`` for a JWT sent as
+``Authorization: Bearer``, and ``/api/v2`` paths. v2 XCom list items carry their ``run_id``,
+so there is no DAG-run listing to map them (as ``client.xcom.harvest`` does on v2).
+
     python -m benchmarks.bare_aiohttp --url http://127.0.0.1:8080 --auth cookie --concurrency 8
+    python -m benchmarks.bare_aiohttp --url http://127.0.0.1:8080 --auth token --concurrency 8
 """
 
 from __future__ import annotations
@@ -56,10 +61,21 @@ async def login(session: aiohttp.ClientSession, base: str, user: str, secret: st
     return f"session={cookies['session']}"
 
 
+async def token(session: aiohttp.ClientSession, base: str, user: str, secret: str, n: _Counter) -> str:
+    """Get a JWT from Airflow 3's ``POST /auth/token``; return an ``Authorization`` header value."""
+    n.requests += 1
+    async with session.post(f"{base}/auth/token", json={"username": user, "password": secret}) as resp:
+        body = await resp.read()
+        if resp.status != 201:
+            raise SystemExit(f"token request failed ({resp.status})")
+    return f"Bearer {json.loads(body)['access_token']}"
+
+
 async def harvest(base: str, *, auth: str, user: str, concurrency: int, page_size: int) -> Result:
     """Harvest every XCom value of the server at ``base``; return the counts (not timed)."""
     result = Result(client="bare-aiohttp", auth=auth, concurrency=concurrency)
-    api = f"{base.rstrip('/')}/api/v1"
+    v2 = auth == "token"
+    api = f"{base.rstrip('/')}/api/{'v2' if v2 else 'v1'}"
     headers = {"Accept": "application/json"}
     n = _Counter()
     connector = aiohttp.TCPConnector(limit=max(100, 2 * concurrency))
@@ -68,6 +84,8 @@ async def harvest(base: str, *, auth: str, user: str, concurrency: int, page_siz
             headers["Authorization"] = aiohttp.BasicAuth(user, password()).encode()
         elif auth == "cookie":
             headers["Cookie"] = await login(session, base.rstrip("/"), user, password(), n)
+        elif v2:
+            headers["Authorization"] = await token(session, base.rstrip("/"), user, password(), n)
         sem = asyncio.Semaphore(concurrency)
 
         async def get(url: str) -> Any:
@@ -82,6 +100,8 @@ async def harvest(base: str, *, auth: str, user: str, concurrency: int, page_siz
         run_ids: dict[tuple[str, str], str] = {}
 
         async def load_runs() -> None:
+            if v2:  # v2 list items carry their run id
+                return
             url = f"{api}/dags/~/dagRuns?limit={page_size}&offset="
             first = await get(f"{url}0")
             pages = [first]
@@ -111,7 +131,11 @@ async def harvest(base: str, *, auth: str, user: str, concurrency: int, page_siz
         async def consume(runs_loaded: asyncio.Task[None]) -> None:
             await runs_loaded
             while (item := await queue.get()) is not None:
-                run_id = run_ids.get((item["dag_id"], item["execution_date"]))
+                if v2:
+                    run_id = item["run_id"]
+                    run_ids.setdefault((item["dag_id"], run_id), run_id)  # counted as runs seen
+                else:
+                    run_id = run_ids.get((item["dag_id"], item["execution_date"]))
                 try:
                     if run_id is None:
                         raise RuntimeError(f"no run for {item['dag_id']} {item['execution_date']}")
@@ -133,7 +157,7 @@ async def harvest(base: str, *, auth: str, user: str, concurrency: int, page_siz
 
 
 async def _main() -> None:
-    args = base_parser("python -m benchmarks.bare_aiohttp", ("none", "basic", "cookie")).parse_args()
+    args = base_parser("python -m benchmarks.bare_aiohttp", ("none", "basic", "cookie", "token")).parse_args()
     meter = Meter()
     meter.start()
     result = await harvest(

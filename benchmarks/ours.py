@@ -4,6 +4,12 @@ Streams ``client.xcom.harvest("~")`` and keeps only counts, as a user processing
 values one by one would::
 
     python -m benchmarks.ours --url http://127.0.0.1:8080 --auth session --concurrency 8
+    python -m benchmarks.ours --url http://127.0.0.1:8080 --auth password --concurrency 0
+
+``--auth password`` is :class:`~airflow_async.PasswordAuth` (a token from Airflow 3's
+``POST /auth/token``; a form login on Airflow 2). ``--concurrency 0`` leaves the client and
+the harvest at their defaults (the API version's: 8 on Airflow 3); the result line reports
+the concurrency the client used.
 
 ``--mode compose`` builds the same pipeline from public pieces instead (a DAG-run
 listing, an XCom listing with ``dedupe=False`` and :func:`airflow_async.bounded_map`),
@@ -18,7 +24,15 @@ import sys
 import time
 from datetime import datetime
 
-from airflow_async import AirflowClient, Auth, BasicAuth, SessionAuth, XComEntry, bounded_map
+from airflow_async import (
+    AirflowClient,
+    Auth,
+    BasicAuth,
+    PasswordAuth,
+    SessionAuth,
+    XComEntry,
+    bounded_map,
+)
 from airflow_async.errors import AirflowError
 from benchmarks._worker import Meter, Result, base_parser, password
 
@@ -29,14 +43,19 @@ def make_auth(kind: str, user: str) -> Auth:
         return BasicAuth(user, password())
     if kind == "session":
         return SessionAuth(user, password(), strict=True)
+    if kind == "password":
+        return PasswordAuth(user, password())
     return Auth()
 
 
 async def harvest(base: str, *, auth: str, user: str, concurrency: int) -> Result:
-    """Run ``client.xcom.harvest("~")`` to the end, counting results."""
+    """Run ``client.xcom.harvest("~")`` to the end, counting results (``concurrency`` 0: defaults)."""
     result = Result(client="airflow-async", auth=auth, concurrency=concurrency)
-    async with AirflowClient(base, auth=make_auth(auth, user), max_concurrency=concurrency) as af:
-        async with af.xcom.harvest("~", concurrency=concurrency) as harvest:
+    limit = {"max_concurrency": concurrency} if concurrency else {}
+    async with AirflowClient(base, auth=make_auth(auth, user), **limit) as af:  # type: ignore[arg-type]
+        result.concurrency = af.max_concurrency
+        options = {"concurrency": concurrency} if concurrency else {}
+        async with af.xcom.harvest("~", **options) as harvest:  # type: ignore[arg-type]
             async for item in harvest:
                 if item.ok:
                     result.values += 1
@@ -46,7 +65,12 @@ async def harvest(base: str, *, auth: str, user: str, concurrency: int) -> Resul
         result.listed = harvest.stats.listed
         result.runs = harvest.stats.runs_mapped
         result.requests = af.stats.requests
-        result.extra = {"retries": af.stats.retries, "balanced": harvest.stats.balanced}
+        result.extra = {
+            "retries": af.stats.retries,
+            "balanced": harvest.stats.balanced,
+            "api_version": af.api_version,
+            "harvest_concurrency": harvest.concurrency,
+        }
     return result
 
 
@@ -85,7 +109,7 @@ async def compose(base: str, *, auth: str, user: str, concurrency: int) -> Resul
 
 
 async def _main() -> None:
-    parser = base_parser("python -m benchmarks.ours", ("none", "basic", "session"))
+    parser = base_parser("python -m benchmarks.ours", ("none", "basic", "session", "password"))
     parser.add_argument("--mode", choices=("harvest", "compose"), default="harvest")
     parser.add_argument("--profile", help="write a cProfile (CPU-time clock) of the run to this file")
     args = parser.parse_args()

@@ -6,6 +6,7 @@
     python -m benchmarks.run --quick      # a smoke run of every part (``make bench-quick``)
     python -m benchmarks.run --sections real,sweep --reps 3
     python -m benchmarks.run --server-url http://127.0.0.1:8080   # reuse a running Airflow 2
+    python -m benchmarks.run --sections real3,latency3 --reps 3   # Airflow 3.3.2 only
 
 Sections (``--sections``, comma separated; default all):
 
@@ -20,6 +21,22 @@ Sections (``--sections``, comma separated; default all):
     (e) and (c') at concurrency 1, 4, 8, 16, 32.
 ``latency``
     The ``real`` comparison again through :mod:`benchmarks.latency_proxy` (``--rtt-ms``).
+``real3``
+    A real Airflow 3.3.2 that this run starts (``tests/harness/airflow3.py``: a fresh home,
+    one ``api-server -w 1``, the same ~2,000 seeded XComs) and stops at the end; never a
+    server that was already running. One run alternates, ``--reps`` times each: (a3) the
+    official ``apache-airflow-client==3.3.2`` sequential, as its docs show (a JWT from
+    ``POST /auth/token`` passed as the access token), in its own virtualenv; (b3) the same with
+    a thread pool; (c3) bare aiohttp with a bearer token, the floor of (e3)
+    ``client.xcom.harvest`` with ``PasswordAuth`` at default settings. Beside each run's wall
+    time: the CPU seconds the api-server used meanwhile (``/proc/<pid>/stat`` utime+stime of
+    its process group, before and after), to show whether the run is server-bound.
+``latency3``
+    The ``real3`` comparison again through :mod:`benchmarks.latency_proxy` (``--rtt-ms``).
+``crawl3``
+    A metadata crawl that grows (:mod:`benchmarks.crawl3`): 100,000 task instances on an
+    Airflow 3.3.2 of its own, walked by offset, by cursor and by concurrent offsets, the time
+    of each page as the offset grows, and rows inserted while walking.
 ``cpu``
     CPU time per request of each client against the fast stub
     (``tests/fakes/fault_server.py --no-auth``), each client in its own process; profiles
@@ -54,7 +71,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,9 +83,25 @@ CACHE = ROOT / ".cache"
 LOGS = CACHE / "bench"
 HTTPX_VENV = CACHE / "bench-httpx" / "venv"
 HTTPX_REQUIREMENT = "httpx==0.28.1"
+OFFICIAL3_VERSION = "3.3.2"
+OFFICIAL3_VENV = CACHE / f"airflow-client-{OFFICIAL3_VERSION}" / "venv"
+#: The official 3.3.2 client and every package it pulls in, pinned (the versions of the Airflow
+#: 3.3.2 constraints where they overlap), so the venv resolves the same everywhere.
+OFFICIAL3_REQUIREMENTS = [
+    f"apache-airflow-client=={OFFICIAL3_VERSION}",
+    "pydantic==2.14.4",
+    "pydantic_core==2.50.5",
+    "annotated-types==0.8.0",
+    "typing-inspection==0.4.5",
+    "typing_extensions==4.16.0",
+    "python-dateutil==4.0.0",
+    "six==1.17.0",
+    "tzdata==2026.6",
+    "urllib3==2.8.0",
+]
 PY = sys.executable
 USER = "admin"
-ALL_SECTIONS = ("cpu", "scale", "memory", "real", "sweep", "latency")
+ALL_SECTIONS = ("cpu", "scale", "memory", "real", "sweep", "latency", "real3", "latency3", "crawl3")
 SWEEP = (1, 4, 8, 16, 32)
 WORKER_TIMEOUT = 3600.0
 
@@ -78,6 +111,8 @@ GOAL_FLOOR_RATIO = 1.10
 GOAL_CPU_RATIO = 1.25
 GOAL_RSS_MB = 150.0
 GOAL_RSS_GROWTH = 1.20
+GOAL3_FLOOR_RATIO = 1.05
+GOAL3_SPEEDUP_VS_OFFICIAL_LATENCY = 8.0
 
 
 def log(msg: str) -> None:
@@ -116,7 +151,7 @@ class Client:
 
     key: str
     label: str
-    kind: str  # official | official-threads | bare | ours | ours-compose | httpx
+    kind: str  # official[3] | official[3]-threads | bare | ours | ours-compose | httpx
     auth: str
     floor: str | None = None
 
@@ -128,6 +163,13 @@ REAL_CLIENTS = (
     Client("d", "(d) airflow_async harvest, BasicAuth", "ours", "basic", floor="c"),
     Client("e", "(e) airflow_async harvest, SessionAuth", "ours", "session", floor="c'"),
     Client("c'", "(c') bare aiohttp, session cookie (floor of e)", "bare", "cookie"),
+)
+#: Airflow 3.3.2. (e3) runs at the library's defaults (``--concurrency 0``: 8 on Airflow 3).
+REAL3_CLIENTS = (
+    Client("a3", f"(a3) official {OFFICIAL3_VERSION}, sequential", "official3", "token"),
+    Client("b3", f"(b3) official {OFFICIAL3_VERSION}, thread pool", "official3-threads", "token"),
+    Client("c3", "(c3) bare aiohttp, bearer token (floor of e3)", "bare", "token"),
+    Client("e3", "(e3) airflow_async harvest, PasswordAuth, defaults", "ours", "password", floor="c3"),
 )
 STUB_CLIENTS = (
     Client("bare", "bare aiohttp (floor)", "bare", "none"),
@@ -144,6 +186,7 @@ class Env:
     """Where the workers' interpreters are."""
 
     official_python: Path | None = None
+    official3_python: Path | None = None
     httpx_python: Path | None = None
 
 
@@ -162,6 +205,18 @@ def worker_cmd(client: Client, url: str, concurrency: int, env: Env) -> list[str
             "--concurrency",
             str(concurrency),
         ]
+    if client.kind in ("official3", "official3-threads"):
+        assert env.official3_python is not None, "the official 3.3.2 client's venv is not ready"
+        mode = "sequential" if client.kind == "official3" else "threads"
+        return [
+            str(env.official3_python),
+            str(BENCH / "official_client3.py"),
+            *common,
+            "--mode",
+            mode,
+            "--concurrency",
+            str(concurrency),
+        ]
     if client.kind == "httpx":
         assert env.httpx_python is not None, "the httpx venv is not ready"
         return [
@@ -172,6 +227,8 @@ def worker_cmd(client: Client, url: str, concurrency: int, env: Env) -> list[str
             str(concurrency),
         ]
     module = {"bare": "benchmarks.bare_aiohttp", "ours": "benchmarks.ours", "ours-compose": "benchmarks.ours"}
+    if client.kind == "ours" and client.auth == "password":
+        concurrency = 0  # the library's defaults
     cmd = [PY, "-m", module[client.kind], *common, "--concurrency", str(concurrency)]
     if client.kind == "ours-compose":
         cmd += ["--mode", "compose"]
@@ -188,9 +245,15 @@ def display_cmd(cmd: list[str]) -> str:
     return shlex.join(parts)
 
 
-def run_worker(cmd: list[str], *, timeout: float = WORKER_TIMEOUT) -> dict[str, Any]:
-    """Run one worker and return its JSON result (with ``failed`` set when it did not finish)."""
-    env = {**os.environ, "BENCH_PASSWORD": os.environ.get("BENCH_PASSWORD", "admin")}
+def run_worker(
+    cmd: list[str], *, timeout: float = WORKER_TIMEOUT, password: str | None = None
+) -> dict[str, Any]:
+    """Run one worker and return its JSON result (with ``failed`` set when it did not finish).
+
+    ``password`` (default ``BENCH_PASSWORD``, else ``admin``) reaches it as ``BENCH_PASSWORD``.
+    """
+    secret = password if password is not None else os.environ.get("BENCH_PASSWORD", "admin")
+    env = {**os.environ, "BENCH_PASSWORD": secret}
     env.pop("PYTHONPATH", None)
     t0 = time.monotonic()
     try:
@@ -241,10 +304,15 @@ def json_line_process(cmd: list[str], name: str, timeout: float = 60.0) -> Itera
 
 
 @contextlib.contextmanager
-def stub(entries: int) -> Iterator[str]:
-    """The fake Airflow server with ``entries`` XComs and no auth; yields its URL."""
-    cmd = [PY, "-m", "tests.fakes.fault_server", "--port", "0", "--entries", str(entries), "--no-auth"]
-    with json_line_process(cmd, f"stub-{entries}") as info:
+def stub(entries: int, *, api_v2: bool = False) -> Iterator[str]:
+    """The fake Airflow server with ``entries`` XComs; yields its URL.
+
+    By default an Airflow 2 (API v1) without auth. ``api_v2`` makes it answer like Airflow
+    3.3.2 (``POST /auth/token``, Bearer auth, the API v2 XCom routes; see the fake's docstring).
+    """
+    cmd = [PY, "-m", "tests.fakes.fault_server", "--port", "0", "--entries", str(entries)]
+    cmd += ["--api-v2"] if api_v2 else ["--no-auth"]
+    with json_line_process(cmd, f"stub-{entries}{'-v2' if api_v2 else ''}") as info:
         yield str(info["url"])
 
 
@@ -271,6 +339,83 @@ def real_airflow(args: argparse.Namespace) -> Iterator[str]:
         server.start_and_seed(second=False, xcoms=args.xcoms, runs=args.runs, large=0, dags_test=False)
         log(f"Airflow ready at {server.url} after {time.monotonic() - t0:.0f}s")
         yield server.url
+
+
+@dataclass
+class Airflow3:
+    """The Airflow 3.3.2 this run started: where it answers, its api-server, what it holds."""
+
+    url: str
+    version: str
+    pid: int  # the api-server's (its own process group: the harness starts it in a new session)
+    expected_values: int  # XComs in the harness's manifest: what every client must fetch
+    password: str  # the harness's admin password, for the workers' env only (never printed)
+
+    def server_cpu(self) -> float:
+        """CPU seconds (utime+stime) used so far by the api-server's process group."""
+        return process_group_cpu_seconds(self.pid)
+
+
+@contextlib.contextmanager
+def real_airflow3(args: argparse.Namespace) -> Iterator[Airflow3]:
+    """A fresh Airflow 3.3.2 from the harness, seeded, stopped at the end; never a running one."""
+    from tests.harness import airflow3
+
+    log(f"starting Airflow {airflow3.AIRFLOW_VERSION} and seeding {args.xcoms} XComs in {args.runs} runs ...")
+    t0 = time.monotonic()
+    server = airflow3.Airflow3Server(log=log)  # a fresh AIRFLOW_HOME under .cache/run/
+    with server:
+        server.start_and_seed(short=False, xcoms=args.xcoms, runs=args.runs, large=0, dags_test=False)
+        info = server.info()
+        manifest = json.loads(Path(info["manifest"]).read_text())
+        version = "unknown"
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            with urllib.request.urlopen(f"{server.url}/api/v2/version", timeout=30) as resp:
+                version = str(json.loads(resp.read())["version"])
+        log(f"Airflow {version} ready at {server.url} after {time.monotonic() - t0:.0f}s")
+        yield Airflow3(
+            url=server.url,
+            version=version,
+            pid=int(info["pids"]["main"]),
+            expected_values=len(manifest),
+            password=airflow3.ADMIN[1],
+        )
+    log("Airflow 3 stopped")
+
+
+_CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_group_cpu_seconds(pgid: int) -> float:
+    """utime+stime of every live process of process group ``pgid`` (``/proc/<pid>/stat``).
+
+    The api-server's pid leads its own group, so this is that process plus any worker it forked.
+    """
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:  # after "(comm)": state ppid pgrp ... utime(11) stime(12)
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / _CLK_TCK
+
+
+def ensure_official3_venv() -> Path:
+    """``.cache/airflow-client-3.3.2/venv`` with the official 3.3.2 client, its dependencies
+    pinned (built once by the harness's cached, file-locked builder); return its python."""
+    from tests.harness import airflow2
+
+    return airflow2._ensure_venv(
+        OFFICIAL3_VENV,
+        OFFICIAL3_REQUIREMENTS,
+        constraints=None,
+        check=["-c", "import airflow_client.client"],
+        log=log,
+    )
 
 
 def ensure_httpx_venv() -> Path:
@@ -352,24 +497,45 @@ class Row:
 
 
 def measure(
-    clients: list[Client], url: str, concurrency: int, reps: int, env: Env, what: str
+    clients: list[Client],
+    url: str,
+    concurrency: int,
+    reps: int,
+    env: Env,
+    what: str,
+    *,
+    server_cpu: Callable[[], float] | None = None,
+    password: str | None = None,
 ) -> dict[str, Row]:
-    """Run each client ``reps`` times, alternating (the order rotates every repetition)."""
-    rows = {c.key: Row(c, 1 if c.kind == "official" else concurrency) for c in clients}
+    """Run each client ``reps`` times, alternating (the order rotates every repetition).
+
+    Each sample also records the 1-minute load average after it, and with ``server_cpu`` (a
+    reading of the server's CPU seconds) the server CPU the run cost (``server_cpu_s``).
+    """
+    sequential = ("official", "official3")
+    rows = {c.key: Row(c, 1 if c.kind in sequential else concurrency) for c in clients}
     for rep in range(reps):
         order = clients[rep % len(clients) :] + clients[: rep % len(clients)]
         for client in order:
             row = rows[client.key]
             cmd = worker_cmd(client, url, concurrency, env)
             row.command = display_cmd(cmd)
-            result = run_worker(cmd)
+            before = server_cpu() if server_cpu else 0.0
+            result = run_worker(cmd, password=password)
+            if server_cpu:
+                result["server_cpu_s"] = round(server_cpu() - before, 2)
+            result["loadavg_1m"] = round(os.getloadavg()[0], 2)
+            if not result.get("failed") and result.get("concurrency"):
+                row.concurrency = int(result["concurrency"])  # what the worker used (defaults)
             row.samples.append(result)
             if result.get("failed"):
                 log(f"{what} rep {rep + 1}/{reps} {client.label}: FAILED {result['error'][:300]}")
             else:
+                server = f", server CPU {result['server_cpu_s']:.1f}s" if server_cpu else ""
                 log(
                     f"{what} rep {rep + 1}/{reps} {client.label}: {result['wall_s']:.2f}s, "
                     f"{result['requests']} requests, {result['values']} values, {result['errors']} errors"
+                    f"{server}, load {result['loadavg_1m']}"
                 )
     return rows
 
@@ -397,6 +563,54 @@ def comparison_table(rows: dict[str, Row]) -> str:
             f"{_ratio(base.wall if base else None, row.wall)} | "
             f"{_ratio(row.wall, floor.wall) if floor else '-'} | {_f(row.median('cpu_s'))} | "
             f"{_f(row.median('values'), '{:.0f}')} | {row.errors} |"
+        )
+    return "\n".join(out)
+
+
+def _server_share(row: Row) -> float | None:
+    """Median over samples of the server's CPU seconds per wall second of the client's run."""
+    values = [
+        s["server_cpu_s"] / s["wall_s"] for s in row.ok if s.get("server_cpu_s") is not None and s["wall_s"]
+    ]
+    return statistics.median(values) if values else None
+
+
+def _server_ms_per_request(row: Row) -> float | None:
+    values = [
+        s["server_cpu_s"] / s["requests"] * 1e3
+        for s in row.ok
+        if s.get("server_cpu_s") is not None and s.get("requests")
+    ]
+    return statistics.median(values) if values else None
+
+
+def _per_value(row: Row | None) -> float | None:
+    """Median wall seconds per value fetched."""
+    if row is None:
+        return None
+    values = [s["wall_s"] / s["values"] for s in row.ok if s.get("values")]
+    return statistics.median(values) if values else None
+
+
+def comparison3_table(rows: dict[str, Row]) -> str:
+    """The (a3)..(e3) table, with the api-server's CPU beside each client's wall time."""
+    base = rows.get("a3")
+    out = [
+        "| client | concurrency | median wall s | req/s | ms/value | speed-up vs (a3) | wall vs floor | "
+        "server CPU s | server CPU / wall | server CPU ms/request | client CPU s | values | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows.values():
+        floor = rows.get(row.client.floor) if row.client.floor else None
+        per_value = _per_value(row)
+        out.append(
+            f"| {row.client.label} | {row.concurrency} | {_f(row.wall)} | {_f(row.rps, '{:.1f}')} | "
+            f"{_f(per_value * 1e3 if per_value else None, '{:.1f}')} | "
+            f"{_ratio(_per_value(base), per_value)} | "
+            f"{_ratio(row.wall, floor.wall) if floor else '-'} | "
+            f"{_f(row.median('server_cpu_s'), '{:.1f}')} | "
+            f"{_f(_server_share(row))} | {_f(_server_ms_per_request(row), '{:.1f}')} | "
+            f"{_f(row.median('cpu_s'))} | {_f(row.median('values'), '{:.0f}')} | {row.errors} |"
         )
     return "\n".join(out)
 
@@ -566,6 +780,9 @@ def machine_info(env: Env) -> dict[str, Any]:
         "official_client": _version("apache-airflow-client", env.official_python)
         if env.official_python
         else "n/a",
+        "official_client3": _version("apache-airflow-client", env.official3_python)
+        if env.official3_python
+        else "n/a",
         "httpx": _version("httpx", env.httpx_python) if env.httpx_python else "n/a",
         "loadavg_start": [round(x, 2) for x in os.getloadavg()],
         "git": _git_state(),
@@ -666,6 +883,71 @@ def section_real(report: Report, url: str, env: Env, *, via: str = "") -> None:
     _goal_ratio(
         report, f"(e) within 10% of its floor (c'){suffix}", rows["e"], rows["c'"], GOAL_FLOOR_RATIO, False
     )
+
+
+def section_real3(report: Report, af3: Airflow3, url: str, env: Env, *, via: str = "") -> None:
+    """The (a3)..(e3) comparison on the Airflow 3.3.2 this run started (``via``: the proxy)."""
+    args = report.args
+    what = "latency3" if via else "real3"
+    rows = measure(
+        list(REAL3_CLIENTS),
+        url,
+        args.concurrency,
+        args.reps,
+        env,
+        what,
+        server_cpu=af3.server_cpu,
+        password=af3.password,
+    )
+    report.raw[what] = [r.as_json() for r in rows.values()]
+    loads = [s["loadavg_1m"] for r in rows.values() for s in r.samples if "loadavg_1m" in s]
+    runs = rows["c3"].median("runs")
+    title = f"Real Airflow {af3.version}" + (
+        f", through the latency proxy ({args.rtt_ms:g} ms round trip)" if via else ""
+    )
+    body = (
+        f"{af3.expected_values} XComs (the harness's manifest) in {_f(runs, '{:.0f}')} DAG runs; one "
+        f"`airflow api-server -w 1` on SQLite, started for this run; (b3) and (c3) at concurrency "
+        f"{args.concurrency}, (e3) at the library's defaults; {args.reps} alternating repetitions, "
+        f"medians. ms/value and the speed-up are wall time per value fetched. Server CPU = "
+        f"utime+stime of the api-server's process group (`/proc/<pid>/stat`) before and after each "
+        f"client run; server CPU / wall near 1.0 means its one process was busy the whole run "
+        f"(server-bound; it shares {os.cpu_count()} cores with the client). Load average (1 min) "
+        f"after the runs: {min(loads, default=0):.2f}-{max(loads, default=0):.2f}.\n\n"
+        f"{comparison3_table(rows)}\n\nCommands:\n\n"
+        + "\n".join(f"- {r.client.key}: `{r.command}`" for r in rows.values())
+    )
+    report.add(title, body)
+    suffix = " (latency proxy)" if via else ""
+    complete = all(
+        len(r.ok) == len(r.samples) == args.reps
+        and r.errors == 0
+        and all(s.get("values") == af3.expected_values for s in r.ok)
+        for r in rows.values()
+    )
+    report.goal(
+        f"every 3.3.2 client fetched all {af3.expected_values} values, no errors{suffix}",
+        "yes" if complete else "no",
+        complete,
+    )
+    if via:
+        a3, e3 = _per_value(rows["a3"]), _per_value(rows["e3"])
+        ratio = a3 / e3 if a3 and e3 else None
+        report.goal(
+            f"(e3) >= {GOAL3_SPEEDUP_VS_OFFICIAL_LATENCY:g}x faster per value than (a3){suffix}",
+            _f(ratio, "{:.2f}x"),
+            None if ratio is None else ratio >= GOAL3_SPEEDUP_VS_OFFICIAL_LATENCY,
+        )
+        return
+    _goal_ratio(
+        report,
+        f"(e3) within {GOAL3_FLOOR_RATIO:g}x of its floor (c3)",
+        rows["e3"],
+        rows["c3"],
+        GOAL3_FLOOR_RATIO,
+        False,
+    )
+    _goal_ratio(report, "(e3) not slower than (b3)", rows["e3"], rows["b3"], 1.0, False)
 
 
 def section_sweep(report: Report, url: str, env: Env) -> None:
@@ -775,9 +1057,10 @@ def section_memory(report: Report, env: Env, scale: dict[int, dict[str, Row]]) -
     report.add(
         f"Memory: a streaming harvest of {args.memory_entries:,} entries",
         "\n".join(lines)
-        + "\n\nThe harvest's XCom listing dedupes by natural key (a set of hashes, one per entry) and "
-        "its run-id map holds one entry per DAG run; the second row builds the same pipeline from "
-        "public pieces with `xcom.list(..., dedupe=False)` to show what that set costs.",
+        + "\n\nThe harvest's XCom listing dedupes by natural key (about 8 bytes a key: sorted chunks of "
+        "64-bit hashes behind a 1 MB bitmap, see `airflow_async/pagination.py`) and its run-id map holds "
+        "one entry per DAG run; the second row builds the same pipeline from public pieces with "
+        "`xcom.list(..., dedupe=False)` to show what dedupe costs.",
     )
 
 
@@ -796,8 +1079,10 @@ def render(report: Report, started: float) -> str:
         "",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}",
         f"- Python {m['python']}, aiohttp {m['aiohttp']}, airflow_async {m['airflow_async']}, "
-        f"apache-airflow-client {m['official_client']}, httpx {m['httpx']}",
-        f"- Airflow server: {m.get('airflow', 'not run')}; library at git {m.get('git', '?')}",
+        f"apache-airflow-client {m['official_client']} (Airflow 2) and {m.get('official_client3', 'n/a')} "
+        f"(Airflow 3), httpx {m['httpx']}",
+        f"- Airflow server: {m.get('airflow', 'not run')}; Airflow 3 server: {m.get('airflow3', 'not run')}; "
+        f"library at git {m.get('git', '?')}",
         f"- Load average at start {m['loadavg_start']}, at end {[round(x, 2) for x in os.getloadavg()]} "
         "(the client, the server and anything else on the machine share its cores)",
         "",
@@ -859,6 +1144,8 @@ def main(argv: list[str] | None = None) -> int:
         env.official_python = ensure_official_venv()
     if cpu and "httpx" in args.stub_clients:
         env.httpx_python = ensure_httpx_venv()
+    if {"real3", "latency3"} & set(args.sections):
+        env.official3_python = ensure_official3_venv()
     report = Report(args, machine_info(env))
     sections = set(args.sections)
     try:
@@ -877,6 +1164,22 @@ def main(argv: list[str] | None = None) -> int:
                     with latency_proxy(url, args.rtt_ms) as proxied:
                         section_real(report, proxied, env, via=proxied)
                     write_report(report, started)
+        if {"real3", "latency3"} & sections:
+            with real_airflow3(args) as af3:
+                report.machine["airflow3"] = (
+                    f"{af3.version} (one api-server worker, SQLite, started by this run)"
+                )
+                if not args.quick:  # warm the api-server's imports and caches; not recorded
+                    run_worker(
+                        worker_cmd(REAL3_CLIENTS[-1], af3.url, args.concurrency, env), password=af3.password
+                    )
+                if "real3" in sections:
+                    section_real3(report, af3, af3.url, env)
+                    write_report(report, started)
+                if "latency3" in sections:
+                    with latency_proxy(af3.url, args.rtt_ms) as proxied:
+                        section_real3(report, af3, proxied, env, via=proxied)
+                    write_report(report, started)
         if "cpu" in sections:
             section_cpu(report, env)
             write_report(report, started)
@@ -886,6 +1189,13 @@ def main(argv: list[str] | None = None) -> int:
             write_report(report, started)
         if "memory" in sections:
             section_memory(report, env, scale)
+            write_report(report, started)
+        if "crawl3" in sections:
+            from benchmarks.crawl3 import section_crawl3  # it imports this module
+
+            if args.quick and getattr(args, "crawl_churn", None) is None:
+                args.crawl_churn = ["cursor"]  # one insert walk: bench-quick stays short
+            section_crawl3(report, env)
     finally:
         write_report(report, started, final=True)
     return 0

@@ -28,7 +28,16 @@ PUBLIC_ROUTES: Final = frozenset(
         "home",
         "not_found",
         "method_not_allowed",
+        "token",
+        "version_v2",
+        "not_found_v2",
+        "v1_removed",
     },
+)
+#: Routes of the minimal Airflow 3.3.2 (API v2) mode (``ServerConfig.api_v2``): their errors are
+#: FastAPI's ``{"detail": ...}``, their auth a Bearer token from ``POST /auth/token``.
+V2_ROUTES: Final = frozenset(
+    {"token", "version_v2", "xcom_list_v2", "xcom_get_v2", "not_found_v2", "v1_removed"},
 )
 
 
@@ -106,6 +115,10 @@ def resolve(method: str, segs: list[str]) -> tuple[str, tuple[str, ...]]:
     match segs:
         case ["api", "v1", *rest]:
             pass
+        case ["api", "v2", *rest]:
+            return resolve_v2(method, rest)
+        case ["auth", "token"]:
+            return ("token" if method == "POST" else "method_not_allowed"), ()
         case ["login", ""]:
             return {"GET": "login_page", "POST": "login"}.get(method, "method_not_allowed"), ()
         case ["login"]:
@@ -149,6 +162,18 @@ def resolve(method: str, segs: list[str]) -> tuple[str, tuple[str, ...]]:
         case _:
             return "not_found", ()
     return table.get(method, "method_not_allowed"), args
+
+
+def resolve_v2(method: str, rest: list[str]) -> tuple[str, tuple[str, ...]]:
+    """The few API v2 routes of the fake's Airflow 3 mode (version, XCom list and get)."""
+    match rest:
+        case ["version"] if method == "GET":
+            return "version_v2", ()
+        case ["dags", d, "dagRuns", r, "taskInstances", t, "xcomEntries"] if method == "GET":
+            return "xcom_list_v2", (d, r, t)
+        case ["dags", d, "dagRuns", r, "taskInstances", t, "xcomEntries", k] if method == "GET":
+            return "xcom_get_v2", (d, r, t, k)
+    return "not_found_v2", ()
 
 
 @dataclass(slots=True)

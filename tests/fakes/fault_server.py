@@ -20,6 +20,12 @@ Paths are split on the raw request target and each segment is percent-decoded on
 its own, so ``%2F`` inside a key is a ``/`` in the key, ``%25`` a ``%``, and a ``+``
 stays a ``+``.  Only ever binds 127.0.0.1.
 
+``--api-v2`` (``ServerConfig.api_v2``) adds the minimum of an Airflow 3.3.2 api-server that
+a harvest needs, in the real server's shapes: ``POST /auth/token`` (201 ``{"access_token"}``),
+Bearer auth (401 ``{"detail": "Not authenticated"}``, 403 ``{"detail": "Invalid JWT
+token"}``), ``GET /api/v2/version`` and the API v2 XCom listing and value fetch (items with
+``run_id`` and ``...Z`` datetimes); ``/api/v1`` then answers 404 like 3.3.2.
+
 Control endpoints (no auth): ``GET|POST /_control/faults`` (``POST`` replaces the
 :class:`FaultConfig`, or appends its rules with ``"append": true``),
 ``GET|POST /_control/config`` (scalar :class:`ServerConfig` fields),
@@ -60,6 +66,7 @@ from tests.fakes.fault_data import (
 from tests.fakes.fault_http import (
     ERROR_TYPE_BASE,
     PUBLIC_ROUTES,
+    V2_ROUTES,
     WRITE_ROUTES,
     Ctx,
     Problem,
@@ -98,6 +105,11 @@ __all__ = [
 HOST: Final = "127.0.0.1"
 
 
+def _z(stamp: object) -> str | None:
+    """An Airflow 2 ``+00:00`` datetime string as 3.3.2 renders it (``...Z``)."""
+    return None if stamp is None else str(stamp).replace("+00:00", "Z")
+
+
 @dataclass
 class ServerConfig:
     """Static-ish server behaviour; scalar fields can be changed via ``/_control/config``."""
@@ -118,6 +130,11 @@ class ServerConfig:
     #: the stock ``basic_auth,session`` setup (FAB's AUTH_ROLE_PUBLIC) answers 403, also to a
     #: cookie whose session is gone, exactly like a permission refusal.
     unauthenticated_status: int = 401
+    #: Also answer the few Airflow 3.3.2 (API v2) routes a harvest needs, as the real 3.3.2
+    #: api-server does (tests/harness/airflow3.py lists its answers): ``POST /auth/token``,
+    #: ``GET /api/v2/version``, the XCom listing and value fetch with a Bearer token; ``/api/v1``
+    #: then answers 404 like 3.3.2. Off, ``/api/v2`` and ``/auth/token`` are 404 (a 2.x server).
+    api_v2: bool = False
     faults: FaultConfig = field(default_factory=FaultConfig)
 
 
@@ -141,6 +158,7 @@ class FaultServer:
         self.faults = Faults(self.config.faults)
         self.stats = Stats()
         self.sessions: dict[str, Session] = {}
+        self.tokens: dict[str, str] = {}  # API v2 bearer token -> role
         self._conn_requests: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -178,6 +196,12 @@ class FaultServer:
             "home": self._home,
             "not_found": self._not_found,
             "method_not_allowed": self._method_not_allowed,
+            "token": self._token,
+            "version_v2": self._version_v2,
+            "xcom_list_v2": self._xcom_list_v2,
+            "xcom_get_v2": self._xcom_get_v2,
+            "not_found_v2": self._not_found_v2,
+            "v1_removed": self._v1_removed,
         }
 
     # ------------------------------------------------------------------ lifecycle
@@ -272,6 +296,11 @@ class FaultServer:
         try:
             segs = [unquote(s) if "%" in s else s for s in path.split("/")[1:]]
             route, args = resolve(request.method, segs)
+            if self.config.api_v2:
+                if segs[:2] == ["api", "v1"]:
+                    route, args = "v1_removed", ()
+            elif route in V2_ROUTES:
+                route, args = "not_found", ()
             ctx = Ctx(request, route, args, "/" + "/".join(segs))
             return await self._serve(ctx, reused)
         finally:
@@ -311,9 +340,14 @@ class FaultServer:
     async def _route(self, ctx: Ctx) -> web.StreamResponse:
         try:
             if ctx.route not in PUBLIC_ROUTES and self.config.auth:
-                self._check_auth(ctx)
+                if ctx.route in V2_ROUTES:
+                    self._check_bearer(ctx)
+                else:
+                    self._check_auth(ctx)
             return await self._handlers[ctx.route](ctx)
         except Problem as p:
+            if ctx.route in V2_ROUTES:  # FastAPI's error body
+                return json_response({"detail": p.detail}, p.status)
             headers = {"WWW-Authenticate": "Basic"} if p.status == 401 else None
             return problem_response(
                 p.status,
@@ -754,6 +788,108 @@ class FaultServer:
         item["value"] = str(value) if stringify else value
         return json_response(item)
 
+    # ------------------------------------------------------------ API v2 (3.3.2)
+    def _check_bearer(self, ctx: Ctx) -> None:
+        header = ctx.request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise Problem(401, "Unauthorized", "Not authenticated")
+        if header.removeprefix("Bearer ") not in self.tokens:
+            raise Problem(403, "Forbidden", "Invalid JWT token")
+
+    async def _token(self, ctx: Ctx) -> web.StreamResponse:
+        try:
+            body = await ctx.request.json()
+        except ValueError:
+            body = None
+        user = self._users.get(str(body.get("username"))) if isinstance(body, dict) else None
+        if user is None or not isinstance(body, dict) or body.get("password") != user[0]:
+            raise Problem(401, "Unauthorized", "Invalid credentials")
+        now = int(dt.datetime.now(dt.UTC).timestamp())
+        claims = {
+            "sub": str(body["username"]),
+            "role": user[1],
+            "teams": [],
+            "jti": secrets.token_hex(16),
+            "aud": "apache-airflow",
+            "nbf": now,
+            "exp": now + 86400,
+            "iat": now,
+        }
+        token = ".".join(
+            base64.urlsafe_b64encode(dumps(part)).decode().rstrip("=")
+            for part in ({"alg": "HS512", "typ": "JWT"}, claims)
+        )
+        token += "." + secrets.token_urlsafe(64)  # not a real signature: only this fake checks it
+        self.tokens[token] = user[1]
+        return json_response({"access_token": token}, status=201)
+
+    async def _version_v2(self, ctx: Ctx) -> web.StreamResponse:
+        return json_response({"version": "3.3.2", "git_version": ".release:fake"})
+
+    async def _not_found_v2(self, ctx: Ctx) -> web.StreamResponse:
+        return json_response({"error": "API route not found"}, status=404)
+
+    async def _v1_removed(self, ctx: Ctx) -> web.StreamResponse:
+        error = "/api/v1 has been removed in Airflow 3, please use its upgraded version /api/v2 instead."
+        return json_response({"error": error}, status=404)
+
+    def _xcom_item_v2(self, ref: XComRef) -> JSON:
+        """A 3.3.2 XCom list item: the run id in it, no ``execution_date``, datetimes in ``Z``."""
+        item = self.data.xcom_item(ref)
+        run = self.data.runs[ref.r]
+        logical = _z(item["execution_date"])
+        return {
+            "key": item["key"],
+            "timestamp": _z(item["timestamp"]),
+            "logical_date": logical,
+            "map_index": item["map_index"],
+            "task_id": item["task_id"],
+            "dag_id": item["dag_id"],
+            "run_id": run.run_id,
+            "dag_display_name": item["dag_id"],
+            "task_display_name": item["task_id"],
+            "run_after": logical,
+        }
+
+    async def _xcom_list_v2(self, ctx: Ctx) -> web.StreamResponse:
+        dag_id, run_id, task_id = ctx.args
+        q = ctx.request.query
+        offset = parse_int(q.get("offset"), "offset", 0)
+        limit = parse_int(q.get("limit"), "limit", 50)  # 3.3.2: default 50, capped, 0 gives 0
+        if offset < 0 or limit < 0:
+            raise Problem(422, "Unprocessable Entity", "limit and offset must be >= 0")
+        limit = min(limit, self.config.max_page_limit)
+        d, r, known = self._run_pos(dag_id, run_id)
+        if not known or (task_id != "~" and task_id not in self.data.task_slots):
+            return json_response({"xcom_entries": [], "total_entries": 0})
+        raw_map = q.get("map_index")
+        f = XComFilter(
+            d=d,
+            r=r,
+            task_id=None if task_id == "~" else task_id,
+            map_index=None if raw_map is None else parse_int(raw_map, "map_index", -1),
+            key=q.get("xcom_key"),
+        )
+        total, refs = self.data.xcom_page(f, offset, limit)
+        entries = [self._xcom_item_v2(ref) for ref in refs]
+        return json_response({"xcom_entries": entries, "total_entries": total})
+
+    async def _xcom_get_v2(self, ctx: Ctx) -> web.StreamResponse:
+        dag_id, run_id, task_id, key = ctx.args
+        q = ctx.request.query
+        map_index = parse_int(q.get("map_index"), "map_index", -1)
+        stringify = parse_bool(q.get("stringify"), "stringify", False)  # 3.3.2's default
+        parse_bool(q.get("deserialize"), "deserialize", False)  # allowed either way in 3.x
+        data = self.data
+        d = data.dag_index.get(dag_id)
+        r = data.find_run(dag_id, run_id)
+        s = data.slot_index.get((task_id, map_index))
+        ref = XComRef(d, r, s, key) if d is not None and r is not None and s is not None else None
+        if ref is None or not data.xcom_exists(ref):
+            raise Problem(404, "Not Found", f"XCom entry with key: `{key}` not found")
+        value = data.xcom_value(ref)
+        return json_response({**self._xcom_item_v2(ref), "value": str(value) if stringify else value})
+
     async def _variables_list(self, ctx: Ctx) -> web.StreamResponse:
         offset, limit = self._page(ctx)
         rows = list(self.data.variables.values())
@@ -937,6 +1073,7 @@ async def _serve_cli(args: argparse.Namespace) -> None:
         max_page_limit=args.max_page_limit,
         echo_unknown=args.echo,
         xcom_deserialize_enabled=args.xcom_deserialize,
+        api_v2=args.api_v2,
     )
     server = FaultServer(config, DataSet(spec))
     await server.start(args.port)
@@ -968,6 +1105,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user", default="admin")
     parser.add_argument("--password", default="admin")
     parser.add_argument("--echo", action="store_true", help="echo unknown XCom ids")
+    parser.add_argument(
+        "--api-v2",
+        action="store_true",
+        help="also answer Airflow 3.3.2's /auth/token and API v2 XCom routes (and 404 /api/v1)",
+    )
     parser.add_argument(
         "--xcom-deserialize",
         action="store_true",

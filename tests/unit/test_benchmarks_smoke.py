@@ -5,17 +5,28 @@ Each worker runs as the subprocess it is in ``make bench``, against the fake ser
 client and httpx workers run in their own virtualenvs under ``.cache/``, built here if
 they are missing by the same cached, file-locked builders that ``make bench`` uses
 (a few seconds each from the package index, once per clone).
+
+The Airflow 3 workers (the official 3.3.2 client, the bare worker's token mode, the harvest
+with ``PasswordAuth``) run against the same fake in its Airflow 3.3.2 mode (``--api-v2``, with
+auth on); ``test_fake_v2_answers_like_the_real_3_3_2`` checks that mode's answers against
+what tests/harness/airflow3.py records of the real 3.3.2 api-server.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +40,12 @@ pytestmark = pytest.mark.timeout(120)
 @pytest.fixture(scope="module")
 def stub_url() -> Iterator[str]:
     with run.stub(ENTRIES) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def stub3_url() -> Iterator[str]:
+    with run.stub(ENTRIES, api_v2=True) as url:
         yield url
 
 
@@ -58,6 +75,103 @@ def test_official_client_worker(stub_url: str) -> None:
         _check(result)
         assert result["client"] == kind
         assert result["extra"] == {"client_version": "2.10.0"}  # the official client's venv ran it
+
+
+@pytest.mark.timeout(300)
+def test_official_3_3_2_client_worker(stub3_url: str) -> None:
+    env = run.Env(official3_python=run.ensure_official3_venv())
+    for client in run.REAL3_CLIENTS[:2]:
+        assert client.kind in ("official3", "official3-threads") and client.auth == "token"
+        result = run.run_worker(run.worker_cmd(client, stub3_url, 4, env), timeout=60)
+        _check(result)
+        assert result["client"] == client.kind
+        assert result["extra"] == {"client_version": run.OFFICIAL3_VERSION}
+
+
+@pytest.mark.parametrize("key", ["c3", "e3"])
+def test_airflow3_project_workers_harvest_everything(stub3_url: str, key: str) -> None:
+    client = next(c for c in run.REAL3_CLIENTS if c.key == key)
+    cmd = run.worker_cmd(client, stub3_url, 4, run.Env())
+    result = run.run_worker(cmd, timeout=60)
+    _check(result)
+    if key == "e3":  # PasswordAuth at the library's defaults: v2 detected, concurrency 8
+        assert cmd[cmd.index("--concurrency") + 1] == "0"
+        assert result["concurrency"] == 8 and result["extra"]["api_version"] == "v2"
+    else:
+        assert result["auth"] == "token"
+
+
+def _http(url: str, *, body: object = None, token: str | None = None) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers=headers, method="POST" if data else "GET")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_fake_v2_answers_like_the_real_3_3_2(stub3_url: str, stub_url: str) -> None:
+    """The shapes tests/harness/airflow3.py's docstring records of the real 3.3.2 api-server."""
+    status, body = _http(f"{stub3_url}/api/v2/version")
+    assert status == 200 and set(body) == {"version", "git_version"} and body["version"] == "3.3.2"
+    status, body = _http(f"{stub3_url}/api/v1/version")
+    assert status == 404 and set(body) == {"error"}
+    assert "/api/v1 has been removed in Airflow 3" in body["error"]
+    assert _http(f"{stub3_url}/auth/token", body={"username": "admin", "password": "nope"}) == (
+        401,
+        {"detail": "Invalid credentials"},
+    )
+    status, body = _http(f"{stub3_url}/auth/token", body={"username": "admin", "password": "admin"})
+    assert status == 201 and set(body) == {"access_token"}  # no expires_in, no refresh token
+    token = body["access_token"]
+    head, claims = (json.loads(base64.urlsafe_b64decode(p + "==")) for p in token.split(".")[:2])
+    assert head["alg"] == "HS512"
+    assert set(claims) == {"sub", "role", "teams", "jti", "aud", "nbf", "exp", "iat"}
+    assert claims["aud"] == "apache-airflow" and claims["exp"] - claims["iat"] == 86400
+    xcoms = f"{stub3_url}/api/v2/dags/~/dagRuns/~/taskInstances/~/xcomEntries"
+    assert _http(xcoms) == (401, {"detail": "Not authenticated"})
+    assert _http(xcoms, token="not.a.jwt") == (403, {"detail": "Invalid JWT token"})
+    status, page = _http(f"{xcoms}?limit=1000", token=token)
+    assert status == 200 and set(page) == {"xcom_entries", "total_entries"}
+    assert page["total_entries"] == ENTRIES and len(page["xcom_entries"]) == min(ENTRIES, 100)
+    assert len(_http(xcoms, token=token)[1]["xcom_entries"]) == min(ENTRIES, 50)  # default limit
+    status, empty = _http(f"{xcoms}?limit=0", token=token)  # zero items, not the default page
+    assert (status, empty["xcom_entries"], empty["total_entries"]) == (200, [], ENTRIES)
+    item = page["xcom_entries"][0]
+    fields = {"key", "timestamp", "logical_date", "map_index", "task_id", "dag_id", "run_id"}
+    fields |= {"dag_display_name", "task_display_name", "run_after"}
+    assert set(item) == fields  # no value, the run id included
+    assert all(item[k].endswith("Z") for k in ("timestamp", "logical_date", "run_after"))
+    quote = urllib.parse.quote
+    path = "/".join(quote(item[k], safe="") for k in ("dag_id", "run_id", "task_id", "key"))
+    dag, run_id, task, key = path.split("/")
+    url = f"{stub3_url}/api/v2/dags/{dag}/dagRuns/{run_id}/taskInstances/{task}/xcomEntries/{key}"
+    status, value = _http(f"{url}?map_index={item['map_index']}", token=token)
+    assert status == 200 and set(value) == fields | {"value"} and not isinstance(value["value"], str)
+    status, missing = _http(f"{url}x?map_index={item['map_index']}", token=token)
+    assert status == 404 and set(missing) == {"detail"}
+    assert _http(f"{stub3_url}/api/v2/nowhere", token=token) == (404, {"error": "API route not found"})
+    # The fake's default (Airflow 2) mode has neither, so v1 detection is untouched.
+    assert _http(f"{stub_url}/api/v2/version")[0] == 404
+    assert _http(f"{stub_url}/auth/token", body={"username": "admin", "password": "admin"})[0] == 404
+
+
+def test_server_cpu_reading_and_the_airflow3_table() -> None:
+    assert run.process_group_cpu_seconds(os.getpgid(0)) > 0  # this test process's group
+    assert run.process_group_cpu_seconds(2**22 + 12345) == 0  # no such group
+
+    def row(client: run.Client, wall: float) -> run.Row:
+        sample = {"wall_s": wall, "requests": 101, "values": 100, "server_cpu_s": wall / 2, "cpu_s": 1}
+        return run.Row(client, 8, [sample])
+
+    rows = {c.key: row(c, w) for c, w in zip(run.REAL3_CLIENTS, (40.0, 10.0, 8.0, 8.2), strict=True)}
+    table = run.comparison3_table(rows)
+    assert table.count("\n") == len(rows) + 1
+    assert "| 0.50 |" in table and "| 1.02x |" in table  # server share; (e3) vs its floor
 
 
 @pytest.mark.timeout(300)
@@ -160,3 +274,39 @@ def test_sweep_verdict_names_where_concurrency_stops_helping() -> None:
     table, verdict = run.sweep_table(sweep)
     assert "stops helping at about 4" in verdict
     assert table.count("\n") == len(sweep) + 1
+
+
+def test_crawl3_tables_and_churn_rows_without_airflow(tmp_path: Path) -> None:
+    from benchmarks import crawl3
+
+    db_path = tmp_path / "airflow.db"
+    con = sqlite3.connect(db_path)
+    con.execute("CREATE TABLE dag_run (run_id TEXT)")
+    con.execute("CREATE TABLE task_instance (id TEXT, dag_id TEXT, run_id TEXT, task_id TEXT, map_index INT)")
+    con.executemany(
+        "INSERT INTO dag_run VALUES (?)", [("scheduled__a",), ("crawl_front_000",), ("crawl_front_001",)]
+    )
+    con.executemany(
+        "INSERT INTO task_instance VALUES (?, 'd', 'scheduled__a', ?, -1)",
+        [(f"019a{i:028x}", f"t{i}") for i in range(3)],
+    )
+    con.commit()
+    con.close()
+    db = crawl3.Db(db_path)
+    assert db.insert_front(5) == 5
+    keys = db.keys()
+    assert len(keys) == 8 and ("d", "crawl_front_001", "t1", -1) in keys
+    front_ids = sqlite3.connect(db_path).execute("SELECT min(id) FROM task_instance").fetchone()[0]
+    assert front_ids == f"{1:032x}"  # sorts before every uuid7
+    assert db.delete_front() == 5 and len(db.keys()) == 3
+
+    offset = crawl3.Walk("(a) offset", {"cursor": False}, listed=300, distinct=300, expected=300, wall=3.0)
+    offset.page_times = [(0, 0.1), (100, 0.2), (200, 0.4)]
+    cursor = crawl3.Walk("(b) cursor", {}, by_cursor=True, listed=300, distinct=300, expected=300, wall=1.0)
+    cursor.page_times = [(0, 0.1), (100, 0.1), (200, 0.1)]
+    assert offset.exact and offset.rps == 100 and offset.at(200) == 0.2  # median of the last pages
+    table = crawl3.walk_table([offset, cursor], 300)
+    assert table.count("\n") == 3 and "page @200 ms" in table and "| yes |" in table
+    churned = crawl3.Walk("c", {}, inserted=10, listed=300, distinct=290, expected=310, missed=20)
+    assert not churned.exact and churned.yielded_twice == 10
+    assert "| 10 | 20 |" in crawl3.churn_table([churned])
