@@ -21,6 +21,7 @@ from ...models import BulkResult, StructuredTaskLog, TaskInstance, TaskInstanceR
 from ...pagination import Paginator
 from .. import paths
 from .._base import Segments, filter_body, mapped_segments, since, split_options
+from .._dags import relatives
 from .._task_instances import TaskInstanceCommon, ti_key
 from ..v1.dags import SETTABLE_TASK_STATES
 from ._bulk import send_bulk
@@ -29,16 +30,6 @@ from .filters import CURSOR_SINCE, TaskInstanceBatchOptions, TaskInstanceListOpt
 __all__ = ["TaskInstanceResource"]
 
 _BATCH: Segments = ("dags", "~", "dagRuns", "~", "taskInstances", "list")
-
-
-def _relatives(upstream: bool, downstream: bool, future: bool, past: bool) -> dict[str, bool]:
-    """The body's flags that extend a state change to the task's relatives."""
-    return {
-        "include_upstream": upstream,
-        "include_downstream": downstream,
-        "include_future": future,
-        "include_past": past,
-    }
 
 
 class TaskInstanceResource(TaskInstanceCommon):
@@ -116,7 +107,7 @@ class TaskInstanceResource(TaskInstanceCommon):
             fields["new_state"] = check_choice("new_state", str(fields["new_state"]), SETTABLE_TASK_STATES)
         if fields.get("note") is not None:
             check_text("note", fields["note"])
-        body = {**fields, **{name: check_bool(name, value) for name, value in flags.items()}}
+        body = {**fields, **flags}
         if check_bool("dry_run", dry_run):
             segments = [*segments, "dry_run"]
         items, _ = await self._items(
@@ -173,7 +164,15 @@ class TaskInstanceResource(TaskInstanceCommon):
             Conflict: The task instance is in ``new_state`` already.
         """
         segments = mapped_segments(paths.task_instance(dag_id, dag_run_id, task_id), map_index)
-        flags = _relatives(include_upstream, include_downstream, include_future, include_past)
+        flags = relatives(
+            {
+                "include_upstream": include_upstream,
+                "include_downstream": include_downstream,
+                "include_future": include_future,
+                "include_past": include_past,
+            },
+            "task_instances.update",
+        )
         return await self._patch(segments, new_state=new_state, note=note, flags=flags, dry_run=dry_run)
 
     @since("3.3.0")
@@ -204,7 +203,15 @@ class TaskInstanceResource(TaskInstanceCommon):
             "taskGroupInstances",
             check_id("group_id", group_id),
         ]
-        flags = _relatives(include_upstream, include_downstream, include_future, include_past)
+        flags = relatives(
+            {
+                "include_upstream": include_upstream,
+                "include_downstream": include_downstream,
+                "include_future": include_future,
+                "include_past": include_past,
+            },
+            "task_instances.update_group",
+        )
         return await self._patch(segments, new_state=new_state, note=note, flags=flags, dry_run=dry_run)
 
     async def set_state(
