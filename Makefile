@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint test unit integration demo bench bench-quick clean
+.PHONY: install lint test unit integration demo bench bench-quick test-matrix clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ unit: install
 
 integration: install
 	$(BIN)/python -m pytest -q tests/integration
+
+# The compatibility matrix (before a release, not in CI): each Airflow release in turn, installed
+# into its own venv under .cache/, started, seeded, tested and stopped; writes docs/compatibility.md.
+# `make test-matrix VERSIONS="3.0.6 3.3.2"` runs a subset.
+VERSIONS ?=
+test-matrix: install
+	$(BIN)/python -m tests.harness.matrix $(VERSIONS)
 
 demo: install
 	$(BIN)/python -m tests.harness.demo
