@@ -15,6 +15,17 @@ server counts, the paginator walks the listing once more and yields only what it
 had not seen. A change that leaves the total unchanged (one row deleted, another
 inserted, between two page requests) cannot be seen from the counts.
 
+What dedupe remembers depends on the listing's order. Where rows may tie in it (Airflow 2's
+task-instance listing sorts on ``map_index`` alone), a row can turn up anywhere in a later
+page, so every key yielded is checked (about 8 bytes each, :class:`_SeenKeys`). Where the order
+is total (``total_order=True``: XCom listings, sorted on their whole key by both versions), a
+row moves only by the rows inserted or deleted before it, so while the count holds still a
+repeat can only come from the pages near the ones in flight: only those keys are checked, and
+the rest go to an anonymous temporary file, 8 bytes each. The moment the count changes (or the
+walk ends short and must re-scan), the file is read back and every key is checked from then on,
+exactly as above. A stable listing of a million rows so takes the same memory as one of a
+thousand.
+
 Keyset (cursor) paging, which Airflow 3.2.2+ offers for DAG runs and task instances, cannot
 shift at all: each page starts after the last row of the one before, whatever was inserted or
 deleted meanwhile. Given a ``fetch_after`` function, the paginator walks that way, one page
@@ -32,8 +43,9 @@ import bisect
 import collections
 import contextlib
 import logging
+import tempfile
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -95,8 +107,105 @@ class _SeenKeys:
             self._chunks.append(array.array("q", sorted(self._recent)))
             self._recent = set()
 
+    def add_sorted(self, chunk: array.array[int]) -> None:
+        """Remember a chunk of distinct hashes at once (sorted here, kept as one chunk)."""
+        chunk = array.array("q", sorted(chunk))
+        for h in chunk:
+            bit = h & (self._BITS - 1)
+            self._bitmap[bit >> 3] |= 1 << (bit & 7)
+        self._chunks.append(chunk)
+
     def __len__(self) -> int:
         return sum(map(len, self._chunks)) + len(self._recent)
+
+
+def _window_pages(prefetch: int) -> int:
+    """How many of the last pages' keys a walk in a total order checks while the count holds.
+
+    Pages are fetched up to ``prefetch`` at a time, so two pages fetched at different moments
+    are at most that far apart; twice that, and a margin for the pages a clamp splits.
+    """
+    return 2 * prefetch + 4
+
+
+class _Dedupe:
+    """What an offset walk remembers to yield each key once (see the module docstring).
+
+    Exact (every key checked in memory) unless built with ``window``; then only the keys of the
+    last ``window`` pages are checked while all are written to a temporary file, until
+    :meth:`exact` reads them back, after which it is exact for the rest of the walk.
+    """
+
+    _SPILL = 1 << 16  # keys buffered before they are written out
+
+    def __init__(self, window: int | None = None) -> None:
+        self._exact: _SeenKeys | None = _SeenKeys() if window is None else None
+        self._window: collections.deque[set[int]] = collections.deque(maxlen=window or 1)
+        self._buffer = array.array("q")
+        self._file: Any = None  # a tempfile.TemporaryFile, made at the first spill
+        self.spilled = 0
+
+    @property
+    def windowed(self) -> bool:
+        """Whether only the last pages' keys are checked (the listing has held still so far)."""
+        return self._exact is None
+
+    def fresh(self, hashes: Iterable[int]) -> list[bool]:
+        """For each hash of one page, in order: whether it was not seen before; remember them."""
+        page: set[int] = set()
+        flags = []
+        exact = self._exact
+        for h in hashes:
+            new = h not in page and (h not in exact if exact is not None else not self._in_window(h))
+            flags.append(new)
+            if new:
+                page.add(h)
+        if exact is not None:
+            for h in page:
+                exact.add(h)
+        else:
+            self._window.append(page)
+            self._buffer.extend(page)
+            if len(self._buffer) >= self._SPILL:
+                self._spill()
+        return flags
+
+    def _in_window(self, h: int) -> bool:
+        return any(h in page for page in self._window)
+
+    def _spill(self) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="airflow-async-keys-")
+        self._buffer.tofile(self._file)
+        self.spilled += len(self._buffer)
+        self._buffer = array.array("q")
+
+    def exact(self) -> None:
+        """Check every key from now on: read back the keys written out."""
+        if self._exact is not None:
+            return
+        seen = _SeenKeys()
+        if self._file is not None:
+            self._file.seek(0)
+            for _ in range(0, self.spilled, self._SPILL):
+                chunk = array.array("q")
+                try:
+                    chunk.fromfile(self._file, self._SPILL)
+                except EOFError:
+                    pass  # the last, shorter chunk: fromfile kept what it read
+                seen.add_sorted(chunk)
+            self.close()
+        if self._buffer:
+            seen.add_sorted(self._buffer)
+            self._buffer = array.array("q")
+        self._window.clear()
+        self._exact = seen
+
+    def close(self) -> None:
+        """Remove the temporary file, if one was made."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 @attrs.define
@@ -148,9 +257,13 @@ class Paginator(AsyncClosing, Generic[T], AsyncIterator[T]):
             seen so far (at most ``page_size``); a page that comes back shorter is filled in.
         prefetch: With ``concurrent``, the most pages in flight.
         dedupe: Yield each natural key once and re-scan after a short count; costs
-            about 8 bytes per item listed (a sorted array of key hashes). Turn it off for
-            huge listings that do not change while they are read. Not used with ``fetch_after``: keyset pages
-            cannot shift.
+            about 8 bytes per item listed (a sorted array of key hashes), or, with
+            ``total_order``, only the keys of the pages near the ones in flight while the
+            listing holds still. Turn it off for huge listings that do not change while they are
+            read. Not used with ``fetch_after``: keyset pages cannot shift.
+        total_order: The listing sorts on a unique key (no ties), so a row moves only by the
+            rows inserted or deleted before it: dedupe checks only the last ``2 * prefetch + 4``
+            pages' keys until the count changes (see the module docstring).
         fetch_after: Walk by cursor instead of by offset (see :data:`FetchAfter`); then
             ``start`` must be 0 and ``concurrent`` False, and ``total_entries`` is what the
             server counted up to its cap (Airflow's ``total_entries_limit``).
@@ -179,6 +292,7 @@ class Paginator(AsyncClosing, Generic[T], AsyncIterator[T]):
         concurrent: bool = False,
         prefetch: int = 8,
         dedupe: bool = True,
+        total_order: bool = False,
         fetch_after: FetchAfter | None = None,
     ) -> None:
         if fetch_after is not None and (start or concurrent):
@@ -204,6 +318,7 @@ class Paginator(AsyncClosing, Generic[T], AsyncIterator[T]):
         self.concurrent = concurrent
         self.prefetch = prefetch
         self.dedupe = dedupe
+        self.total_order = total_order
         self.total_entries: int | None = None
         self.pages_fetched = 0
         self.duplicates = 0
@@ -277,7 +392,17 @@ class Paginator(AsyncClosing, Generic[T], AsyncIterator[T]):
                 async for page in pages:
                     yield page
             return
-        seen: _SeenKeys | None = _SeenKeys() if self.dedupe else None
+        seen = _Dedupe(_window_pages(self.prefetch) if self.total_order else None) if self.dedupe else None
+        try:
+            async with contextlib.aclosing(self._offset_walk(seen, state)) as pages:
+                async for page in pages:
+                    yield page
+        finally:
+            if seen is not None:
+                seen.close()
+
+    async def _offset_walk(self, seen: _Dedupe | None, state: _PassState) -> AsyncGenerator[Page[T], None]:
+        """The first pass over the offsets and, if the listing changed under it, the re-scan."""
         async with contextlib.aclosing(self._pass(seen, state, first=True)) as first_pass:
             async for page in first_pass:
                 yield page
@@ -296,6 +421,7 @@ class Paginator(AsyncClosing, Generic[T], AsyncIterator[T]):
             return
         self.rescans += 1
         log.info("the listing changed while it was paged; re-scanning for rows not yet seen")
+        seen.exact()
         state.changed = False
         async with contextlib.aclosing(self._pass(seen, state, first=False)) as second_pass:
             async for page in second_pass:
@@ -307,7 +433,7 @@ class Paginator(AsyncClosing, Generic[T], AsyncIterator[T]):
     # -- one pass over the offsets ------------------------------------------------------------
 
     async def _pass(
-        self, seen: _SeenKeys | None, state: _PassState, *, first: bool
+        self, seen: _Dedupe | None, state: _PassState, *, first: bool
     ) -> AsyncGenerator[Page[T], None]:
         """One walk over the offsets, yielding filtered pages and noting changes in ``state``."""
         raw, total = await self._get(self.start, first=first)
@@ -371,21 +497,18 @@ class Paginator(AsyncClosing, Generic[T], AsyncIterator[T]):
         return raw, total
 
     def _page(
-        self, raw: list[Any], total: int | None, offset: int, seen: _SeenKeys | None, state: _PassState
+        self, raw: list[Any], total: int | None, offset: int, seen: _Dedupe | None, state: _PassState
     ) -> Page[T]:
         state.last_total = total
         if total != state.pass_total:
             state.changed = True
+            if seen is not None:
+                seen.exact()  # rows may have shifted by more than the window: check every key
         items = [self._build(r) for r in raw]
         if seen is not None:
-            fresh = []
-            for item in items:
-                h = hash(self._key(item))
-                if h in seen:
-                    self.duplicates += 1
-                    continue
-                seen.add(h)
-                fresh.append(item)
+            flags = seen.fresh([hash(self._key(item)) for item in items])
+            fresh = [item for item, new in zip(items, flags, strict=True) if new]
+            self.duplicates += len(items) - len(fresh)
             items = fresh
         if state.budget is not None:
             items = items[: state.budget]

@@ -182,7 +182,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def since(release: str) -> Callable[[F], F]:
-    """Mark an operation that Airflow added in ``release`` (a 3.x release after 3.0).
+    """Mark an operation that Airflow added in ``release`` (a 2.x release after 2.9 on API v1, a
+    3.x release after 3.0 on API v2).
 
     Calling it on a client whose server runs an older release raises
     :class:`~airflow_async.errors.NotSupportedByServer` naming the release, instead of the
@@ -203,6 +204,13 @@ def since(release: str) -> Callable[[F], F]:
     return mark
 
 
+def older_than(resource: Resource, release: str) -> bool:
+    """Whether the client asked its server's release on entry and it is older than ``release``
+    (``False`` for a client that did not ask: a forced ``api_version``)."""
+    have = resource._client.server_version
+    return have is not None and have < parse_release(release)
+
+
 def require_release(resource: Resource, release: str, what: str, instead: str = "") -> None:
     """Refuse what Airflow added in ``release`` (an operation, or one argument) on an older server.
 
@@ -216,7 +224,7 @@ def require_release(resource: Resource, release: str, what: str, instead: str = 
         NotSupportedByServer: The server runs an older release.
     """
     have = resource._client.server_version
-    if have is not None and have < parse_release(release):
+    if have is not None and older_than(resource, release):
         shown = ".".join(map(str, have))
         raise NotSupportedByServer(
             f"{what} needs Airflow {release} or newer; the server runs {shown}"
@@ -383,12 +391,15 @@ class Resource:
         build: Callable[[Any], T] | None = None,
         dedupe: bool = True,
         cursor_since: str | None = None,
+        total_order: bool = False,
     ) -> Paginator[T]:
         """A paginator over a GET collection endpoint whose items sit under ``items_key``.
 
         ``paging`` is what the caller passed (see :class:`PageOptions`); ``dedupe`` is the
         default where the caller did not choose. ``cursor_since``: the release from which the
         endpoint offers cursor paging (``next_cursor``), used as :class:`PageOptions` says.
+        ``total_order``: the endpoint sorts on a unique key, so dedupe may remember less (see
+        :class:`~airflow_async.pagination.Paginator`).
         """
         base = dict(params or {})
         options: PageOptions = paging or {}
@@ -423,6 +434,7 @@ class Resource:
             concurrent=options.get("concurrent", False),
             prefetch=self._client.max_concurrency,
             dedupe=options.get("dedupe", dedupe),
+            total_order=total_order,
             fetch_after=fetch_after if by_cursor else None,
         )
 

@@ -19,9 +19,14 @@ from ..harvest import Harvest, HarvestOptions, HarvestStats, RunIds
 from ..models import XCom, XComEntry
 from ..pagination import Paginator
 from . import paths
-from ._base import PageOptions, Resource
+from ._base import PageOptions, Resource, older_than, require_release
 
 __all__ = ["XComHarvesting"]
+
+#: The release whose v1 value fetch takes ``stringify`` and a key containing ``/``: Airflow 2.9
+#: answers every value as ``str(value)`` (no ``stringify`` parameter: 400 "Extra query
+#: parameter(s) stringify not in spec") and routes no key with a ``/`` (404, even encoded).
+XCOM_FETCH_SINCE = "2.10.0"
 
 
 def _entry_key(e: XComEntry) -> tuple[str, str, str, int, str]:
@@ -73,6 +78,9 @@ class XComHarvesting(Resource):
             _entry_key,
             params={"map_index": map_index, "xcom_key": xcom_key},
             paging=paging,
+            # Both versions sort XComs on their whole key (dag_id, task_id, run_id, map_index,
+            # key): no ties, so a row moves only by the rows inserted or deleted before it.
+            total_order=True,
         )
 
     async def get(
@@ -101,14 +109,33 @@ class XComHarvesting(Resource):
 
         Raises:
             NotFound: No such entry.
+            NotSupportedByServer: Airflow before 2.10 and ``stringify=False`` (it returns only
+                ``str(value)``), or a ``key`` containing ``/`` (it cannot route one).
         """
         check_map_index(map_index)
+        self._check_fetch("xcom.get", stringify)
+        if "/" in key:
+            require_release(self, XCOM_FETCH_SINCE, "xcom.get of a key containing '/'")
+        # Airflow 2.9 always stringifies and refuses the parameter; stringify=True means the same.
+        params = {"map_index": map_index, "deserialize": deserialize}
+        if not older_than(self, XCOM_FETCH_SINCE):
+            params["stringify"] = stringify
         return await self._one(
             "GET",
             (*paths.xcom_entries(dag_id, dag_run_id, task_id), check_id("key", key)),
             XCom,
-            params={"map_index": map_index, "deserialize": deserialize, "stringify": stringify},
+            params=params,
         )
+
+    def _check_fetch(self, what: str, stringify: bool) -> None:
+        """Refuse JSON values (``stringify=False``) where the server has only ``str(value)``."""
+        if not stringify:
+            require_release(
+                self,
+                XCOM_FETCH_SINCE,
+                f"{what}(stringify=False) (JSON values)",
+                instead="pass stringify=True: this release returns every value as str(value)",
+            )
 
     def run_ids(self, dag_id: str, stats: HarvestStats) -> RunIds | None:
         """How to find the run id of entries listed without one; ``None`` when they carry it."""
@@ -126,6 +153,7 @@ class XComHarvesting(Resource):
         error (:class:`~airflow_async.retry.Requeue`; ``None`` reports them at once).
         """
         client = self._client
+        self._check_fetch("xcom.harvest", options.get("stringify", False))  # before listing anything
         harvest = Harvest(
             self,
             dag_id=dag_id,

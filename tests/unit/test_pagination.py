@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from airflow_async import Paginator, UsageError
+from airflow_async import Paginator, UsageError, pagination
 
 
 class FakeListing:
@@ -43,7 +44,22 @@ class FakeListing:
         return [{"id": r} for r in page], (len(self.rows) if self.report_total else None)
 
 
+#: Whether paginate() declares the fake's order total (its rows sort on unique ids): set by the
+#: fixture below, so that every paging test runs with exact dedupe and with the windowed one.
+TOTAL_ORDER = False
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["exact-dedupe", "windowed-dedupe"])
+def _dedupe_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run each test twice: every key checked, and (total order) only the last page's keys
+    while the count holds still: the smallest window, so a test that passes here does not rely
+    on the window's size but on the exact check taking over when the listing changes."""
+    monkeypatch.setattr(sys.modules[__name__], "TOTAL_ORDER", request.param)
+    monkeypatch.setattr(pagination, "_window_pages", lambda prefetch: 1)
+
+
 def paginate(listing: FakeListing, **kwargs: Any) -> Paginator[str]:
+    kwargs.setdefault("total_order", TOTAL_ORDER)
     return Paginator(listing.fetch, lambda raw: raw["id"], lambda item: item, **kwargs)
 
 
@@ -419,3 +435,52 @@ def test_dedupe_remembers_about_8_bytes_per_key_not_a_python_set() -> None:
     # 8 bytes a key in the sorted chunks, a 1 MB bitmap, and at most one batch in a set (a
     # set of Python ints alone would take ~70 bytes a key: 21 MB here).
     assert current < n * 8 + (1 << 20) + (1 << 16) * 80
+
+
+def test_a_walk_in_a_total_order_remembers_a_window_not_every_key() -> None:
+    import tracemalloc
+
+    from airflow_async.pagination import _Dedupe, _SeenKeys
+
+    n, page = 300_000, 100
+
+    def walk(seen: _Dedupe | _SeenKeys) -> int:
+        tracemalloc.start()
+        try:
+            for start in range(0, n, page):
+                hashes = [hash(("dag", f"run {i}", "task", i, "key")) for i in range(start, start + page)]
+                if isinstance(seen, _Dedupe):
+                    assert all(seen.fresh(hashes))
+                else:
+                    for h in hashes:
+                        seen.add(h)
+            return tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+
+    windowed = _Dedupe(window=20)
+    try:
+        # The last 20 pages' keys in sets, and at most one spill buffer (64k keys, 8 bytes each).
+        assert walk(windowed) < 20 * page * 80 + (1 << 16) * 8 + (1 << 16)
+        assert windowed.windowed and windowed.spilled >= n - (1 << 16)
+    finally:
+        windowed.close()
+    assert walk(_SeenKeys()) > n * 8  # what every key checked costs
+
+
+async def test_a_change_seen_long_after_the_window_still_yields_each_row_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from airflow_async.pagination import _Dedupe
+
+    monkeypatch.setattr(_Dedupe, "_SPILL", 64)  # spill to the file every 64 keys
+    listing = FakeListing(3_000, clamp=10)
+    # After 200 pages (2,000 rows, far behind a window of one page), 5 rows at the front go:
+    # the rest slide back by 5, so 5 rows slip behind the offset and only a re-scan from the
+    # start finds them; that re-scan meets 2,000 rows seen long ago, known only from the file.
+    listing.before_page[201] = lambda rows: rows.__delitem__(slice(0, 5))
+    p = paginate(listing, total_order=True)
+    items = await p.all()
+    assert len(items) == len(set(items)) == 3_000
+    assert set(listing.rows) <= set(items)
+    assert p.rescans == 1 and p.duplicates >= 2_000 and p.shortfall == 0
