@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint test unit integration demo bench bench-quick test-matrix clean
+.PHONY: install lint test unit integration docs docs-serve demo bench bench-quick test-matrix clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,10 @@ lint: install
 	$(BIN)/ruff format --check airflow_async tests benchmarks examples
 	$(BIN)/mypy --strict airflow_async
 
-# Unit tests, then the integration suite against a real Airflow 2.11.2 that the
-# harness installs (into .cache/, its own virtualenv), starts on 127.0.0.1 and stops.
+# The unit tests and the integration suite against real Airflow 2.11.2 and 3.3.2 that the harness
+# installs (into .cache/, their own virtualenvs), starts on 127.0.0.1 and stops.
+# tests/unit/test_docs_build.py builds the docs site strictly (a broken link or a missing reference
+# fails) and checks its reference pages; tests/packaging/ builds and installs the wheel.
 test: lint
 	$(BIN)/python -m pytest -p no:cacheprovider -q
 
@@ -36,6 +38,14 @@ integration: install
 VERSIONS ?=
 test-matrix: install
 	$(BIN)/python -m tests.harness.matrix $(VERSIONS)
+
+# The documentation site into site/ (mkdocs.yml; nothing fetched but packages), and a local preview.
+export NO_MKDOCS_2_WARNING := 1
+docs: install
+	$(BIN)/mkdocs build --strict --clean --site-dir site
+
+docs-serve: install
+	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
 demo: install
 	$(BIN)/python -m tests.harness.demo

@@ -66,19 +66,26 @@ async def detect_version(transport: Transport) -> tuple[ApiVersion, Release]:
 
 
 class AirflowClient(ResourceGroups, AsyncClosing):
-    """An asyncio client for one Airflow server's REST API.
+    """An asyncio client for one Airflow server's REST API (Airflow 2.x API v1, Airflow 3.x API v2).
 
     Use it as an async context manager::
 
-        async with AirflowClient("http://127.0.0.1:8080", auth=SessionAuth("admin", "admin")) as af:
+        async with AirflowClient("http://127.0.0.1:8080", auth=PasswordAuth("admin", "admin")) as af:
             async for run in af.dag_runs.list("~"):
                 print(run.dag_run_id)
 
+    The resource groups (``dags``, ``dag_runs``, ``task_instances``, ``xcom``, ``variables``,
+    ``pools``, ``connections``, ``monitoring``...) are attributes, declared once in
+    :class:`~airflow_async.api.ResourceGroups`; together they cover every operation of both APIs
+    (``airflow_async.OPERATIONS`` and ``airflow_async.api.v2.OPERATIONS``). A group the server's
+    API lacks raises :class:`~airflow_async.errors.NotSupportedByServer`.
+
     Args:
-        base_url: The server root, e.g. ``http://127.0.0.1:8080``; the client adds
-            ``/api/v1``. A URL that already ends in ``/api/v1`` is accepted.
-        auth: How to authenticate: :class:`~airflow_async.auth.BasicAuth`,
-            :class:`~airflow_async.auth.SessionAuth` or :class:`~airflow_async.auth.BearerToken`.
+        base_url: The server root, e.g. ``http://127.0.0.1:8080``; the client adds the API
+            prefix (``/api/v1`` or ``/api/v2``). A URL that already ends in it is accepted.
+        auth: How to authenticate: :class:`~airflow_async.auth.PasswordAuth` (both versions),
+            :class:`~airflow_async.auth.SessionAuth` or :class:`~airflow_async.auth.BasicAuth`
+            (Airflow 2), :class:`~airflow_async.auth.BearerToken`.
         max_concurrency: Requests in flight at most, across everything this client does. By
             default the API version's (16 on Airflow 2, 8 on Airflow 3: see
             :data:`~airflow_async.versions.API_VERSIONS`).
@@ -86,16 +93,11 @@ class AirflowClient(ResourceGroups, AsyncClosing):
         retry: The retry policy; ``None`` disables retries.
         session: An aiohttp session to borrow; it is never closed by the client. By
             default the client creates its own on entry and closes it on exit.
-        api_version: The API version; ``"v1"`` (Airflow 2.x).
+        api_version: ``"auto"`` (ask the server on entry), ``"v1"`` (Airflow 2.x) or ``"v2"``
+            (Airflow 3.x).
         max_response_bytes: Largest response body accepted; ``None`` for no limit.
 
     Attributes:
-        dags, dag_runs, task_instances, xcom, variables, pools, connections, monitoring,
-        datasets, event_logs, import_errors, config, plugins, providers, roles, permissions,
-        users, dag_stats, dag_warnings:
-            The resource groups, one per part of the API (declared once, in
-            :class:`~airflow_async.api.ResourceGroups`); together they cover every operation
-            of the stable REST API v1 (see ``airflow_async.OPERATIONS``).
         api: The API version spoken, from :data:`~airflow_async.versions.API_VERSIONS`.
     """
 

@@ -19,13 +19,13 @@ class ResourceGroups:
     A group listed with one class exists only in that API version (v1: datasets, roles, users,
     permissions...); the same class named for both versions means the operations are the same.
 
-    Attributes:
-        dags, dag_runs, task_instances, xcom, variables, pools, connections, monitoring,
-        datasets, event_logs, import_errors, config, plugins, providers, roles, permissions,
-        users, dag_stats, dag_warnings, assets, asset_state_store, task_state_store, backfills,
-        dag_versions, jobs, hitl, web_login:
-            Together they cover every operation of both APIs (``airflow_async.OPERATIONS`` and
-            ``airflow_async.api.v2.OPERATIONS`` map each operationId to its method).
+    The groups: ``dags``, ``dag_runs``, ``task_instances``, ``xcom``, ``variables``, ``pools``,
+    ``connections``, ``monitoring``, ``datasets``, ``event_logs``, ``import_errors``, ``config``,
+    ``plugins``, ``providers``, ``roles``, ``permissions``, ``users``, ``dag_stats``,
+    ``dag_warnings``, ``assets``, ``asset_state_store``, ``task_state_store``, ``backfills``,
+    ``dag_versions``, ``jobs``, ``hitl``, ``web_login``. Together they cover every operation of
+    both APIs (``airflow_async.OPERATIONS`` and ``airflow_async.api.v2.OPERATIONS`` map each
+    operationId to its method).
     """
 
     dags = Group(v1.DAGResource, v2.DAGResource)
