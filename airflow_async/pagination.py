@@ -140,7 +140,9 @@ class _Dedupe:
 
     def __init__(self, window: int | None = None) -> None:
         self._exact: _SeenKeys | None = _SeenKeys() if window is None else None
-        self._window: collections.deque[set[int]] = collections.deque(maxlen=window or 1)
+        self._window: collections.deque[set[int]] = collections.deque()
+        self._window_size = window or 1
+        self._recent: set[int] = set()  # the keys of the pages in the window, one lookup
         self._buffer = array.array("q")
         self._file: Any = None  # a tempfile.TemporaryFile, made at the first spill
         self.spilled = 0
@@ -156,7 +158,7 @@ class _Dedupe:
         flags = []
         exact = self._exact
         for h in hashes:
-            new = h not in page and (h not in exact if exact is not None else not self._in_window(h))
+            new = h not in page and h not in (exact if exact is not None else self._recent)
             flags.append(new)
             if new:
                 page.add(h)
@@ -165,13 +167,13 @@ class _Dedupe:
                 exact.add(h)
         else:
             self._window.append(page)
+            self._recent |= page  # fresh keys: no page in the window holds them yet
+            if len(self._window) > self._window_size:
+                self._recent -= self._window.popleft()
             self._buffer.extend(page)
             if len(self._buffer) >= self._SPILL:
                 self._spill()
         return flags
-
-    def _in_window(self, h: int) -> bool:
-        return any(h in page for page in self._window)
 
     def _spill(self) -> None:
         if self._file is None:
@@ -199,6 +201,7 @@ class _Dedupe:
             seen.add_sorted(self._buffer)
             self._buffer = array.array("q")
         self._window.clear()
+        self._recent = set()
         self._exact = seen
 
     def close(self) -> None:

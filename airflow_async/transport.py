@@ -9,13 +9,12 @@ log in and re-authenticate, and counts what it did in :class:`ClientStats`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import json as jsonlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, Literal, TypeVar
 
 import aiohttp
 import attrs
@@ -109,6 +108,51 @@ def _decoder(
 class _RequestState:
     server_errors: int = 0
     decision: RetryDecision = attrs.field(factory=lambda: RetryDecision(retry=False))
+
+
+class _MapErrors:
+    """``with`` block turning what aiohttp raises while a request is sent or read into the
+    library's errors (a class, not a generator: it runs once per request)."""
+
+    __slots__ = ("method", "timeout", "url")
+
+    def __init__(self, timeout: float | None, method: str, url: URL) -> None:
+        self.timeout, self.method, self.url = timeout, method, url
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> Literal[False]:
+        if exc is None or isinstance(exc, AirflowError) or not isinstance(exc, Exception):
+            return False
+        method, url = self.method, self.url
+        if isinstance(exc, (TimeoutError, aiohttp.ServerTimeoutError)):
+            raise RequestTimeout(
+                f"no complete response within {self.timeout}s ({type(exc).__name__}); "
+                "raise timeout= or lower max_concurrency if the server is overloaded",
+                method=method,
+                url=url,
+            ) from None
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            raise ConnectError(
+                f"cannot connect to {url.host}:{url.port}: {exc.os_error or exc}; "
+                "is the server running and is base_url right?",
+                method=method,
+                url=url,
+            ) from None
+        if isinstance(exc, (aiohttp.ClientError, OSError)):
+            if _not_written(exc):
+                # A kept-alive connection the server had closed: the request did not get out, so
+                # even a write is safe to send again (the retry policy treats it as a ConnectError).
+                raise ConnectError(
+                    f"the connection was closed before the request was sent ({type(exc).__name__}: {exc})",
+                    method=method,
+                    url=url,
+                ) from None
+            raise TransportError(f"{type(exc).__name__}: {exc}", method=method, url=url) from None
+        return False
 
 
 class Transport:
@@ -438,37 +482,9 @@ class Transport:
                 auth.on_success()
             return finish()
 
-    @contextlib.contextmanager
-    def _errors(self, method: str, url: URL) -> Iterator[None]:
+    def _errors(self, method: str, url: URL) -> _MapErrors:
         """Turn what aiohttp raises while a request is sent or read into the library's errors."""
-        try:
-            yield
-        except AirflowError:
-            raise
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise RequestTimeout(
-                f"no complete response within {self.timeout.total}s ({type(exc).__name__}); "
-                "raise timeout= or lower max_concurrency if the server is overloaded",
-                method=method,
-                url=url,
-            ) from None
-        except aiohttp.ClientConnectorError as exc:
-            raise ConnectError(
-                f"cannot connect to {url.host}:{url.port}: {exc.os_error or exc}; "
-                "is the server running and is base_url right?",
-                method=method,
-                url=url,
-            ) from None
-        except (aiohttp.ClientError, OSError) as exc:
-            if _not_written(exc):
-                # A kept-alive connection the server had closed: the request did not get out, so
-                # even a write is safe to send again (the retry policy treats it as a ConnectError).
-                raise ConnectError(
-                    f"the connection was closed before the request was sent ({type(exc).__name__}: {exc})",
-                    method=method,
-                    url=url,
-                ) from None
-            raise TransportError(f"{type(exc).__name__}: {exc}", method=method, url=url) from None
+        return _MapErrors(self.timeout.total, method, url)
 
     async def _open(
         self,

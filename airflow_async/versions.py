@@ -9,6 +9,7 @@ parameters, bodies and the models that differ live in the version's own package
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Final
@@ -25,8 +26,12 @@ Release = tuple[int, ...]
 _RELEASE = re.compile(r"^\s*v?(\d+(?:\.\d+)*)")
 
 
+@functools.lru_cache(maxsize=256)
 def parse_release(text: str) -> Release:
     """Parse a release string as the version endpoint sends it (``"2.11.2"``, ``"3.0.0rc1"``).
+
+    Cached: the release gates (``require_release``) compare against a few constant strings on
+    every call of a gated operation.
 
     Raises:
         ValueError: ``text`` does not start with a release number.
