@@ -9,6 +9,7 @@ raises.
 from __future__ import annotations
 
 import asyncio
+import collections
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar, cast
 
@@ -195,24 +196,41 @@ async def read_ahead(source: AsyncIterator[T], *, size: int) -> AsyncIterator[T]
     working through the current one. An error in ``source`` is raised to the
     consumer after the items read before it; closing this generator cancels the
     reader.
+
+    The reader, once ``size`` items are waiting, sleeps until half of them were taken (not
+    until the next one is): a full buffer costs one wake-up per ``size // 2`` items, not one
+    per item.
     """
     if size < 1:
         raise UsageError(f"size must be >= 1, got {size!r}")
-    queue: asyncio.Queue[tuple[bool, Any]] = asyncio.Queue(maxsize=size)
+    buffer: collections.deque[tuple[bool, Any]] = collections.deque()
+    room, ready = asyncio.Event(), asyncio.Event()
+    room.set()
+    low = size // 2
 
     async def reader() -> None:
         try:
             async for item in source:
-                await queue.put((True, item))
+                buffer.append((True, item))
+                ready.set()
+                if len(buffer) >= size:
+                    room.clear()
+                    await room.wait()
         except Exception as exc:  # handed to the consumer, in order
-            await queue.put((False, exc))
-            return
-        await queue.put((False, _DONE))
+            buffer.append((False, exc))
+        else:
+            buffer.append((False, _DONE))
+        ready.set()
 
     task = asyncio.ensure_future(reader())
     try:
         while True:
-            ok, item = await queue.get()
+            while not buffer:
+                ready.clear()
+                await ready.wait()
+            ok, item = buffer.popleft()
+            if len(buffer) <= low and not room.is_set():
+                room.set()
             if ok:
                 yield item
             elif item is _DONE:

@@ -150,3 +150,24 @@ async def test_read_ahead_preserves_order_and_errors() -> None:
         async for i in read_ahead(source(), size=2):
             got.append(i)
     assert got == [0, 1, 2, 3, 4]
+
+
+async def test_read_ahead_refills_in_bursts_not_one_wake_up_per_item() -> None:
+    consumed = 0
+    produced_at: list[int] = []  # how many items the consumer had taken when each was read
+
+    async def source() -> AsyncIterator[int]:
+        for i in range(1_000):
+            produced_at.append(consumed)
+            yield i
+
+    got = []
+    async for i in read_ahead(source(), size=10):
+        got.append(i)
+        consumed += 1
+        await asyncio.sleep(0)  # a consumer that yields to the loop, as a harvest worker does
+    assert got == list(range(1_000))
+    # Never more than 10 ahead (plus the one being handed over) ...
+    assert all(i - at <= 11 for i, at in enumerate(produced_at))
+    # ... and refilled when half were taken: ~200 bursts of 5, not ~1,000 wake-ups of the reader.
+    assert len(set(produced_at)) <= 1_000 // 5 + 2
