@@ -1100,10 +1100,12 @@ def section_memory(report: Report, env: Env, scale: dict[int, dict[str, Row]]) -
     report.add(
         f"Memory: a streaming harvest of {args.memory_entries:,} entries",
         "\n".join(lines)
-        + "\n\nThe harvest's XCom listing dedupes by natural key (about 8 bytes a key: sorted chunks of "
-        "64-bit hashes behind a 1 MB bitmap, see `airflow_async/pagination.py`) and its run-id map holds "
-        "one entry per DAG run; the second row builds the same pipeline from public pieces with "
-        "`xcom.list(..., dedupe=False)` to show what dedupe costs.",
+        + "\n\nThe harvest's XCom listing dedupes by natural key; XCom listings sort on their whole key, "
+        "so while the count holds still only the last pages' keys are checked and the rest are written "
+        "to a temporary file, 8 bytes each (`airflow_async/pagination.py`). Its run-id map holds one "
+        "entry per DAG run, about 62 bytes each (`airflow_async/api/v1/run_ids.py`). The second row "
+        "builds the same pipeline from public pieces, with `xcom.list(..., dedupe=False)` and a plain "
+        "dict of run ids.",
     )
 
 
