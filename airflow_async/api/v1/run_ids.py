@@ -25,9 +25,9 @@ class _DagRuns:
 
     Airflow names the runs it makes ``<run_type>__<execution date, ISO 8601>``
     (``scheduled__2024-01-01T00:00:00+00:00``): a run id that is exactly that, with the date in
-    UTC, is kept as its run type alone (one shared string per type), any other run id in full. Dates are keyed as
-    microseconds since the epoch (an int, not a datetime in a tuple). Nothing is guessed: the
-    short form is kept only for a run id seen to equal it.
+    UTC, is kept as its run type alone (one shared string per type), any other run id in full.
+    Dates are keyed as microseconds since the epoch (an int, not a datetime in a tuple). Nothing
+    is guessed: the short form is kept only for a run id seen to equal it.
     """
 
     __slots__ = ("full", "typed")
