@@ -1143,7 +1143,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options; ``--quick`` shrinks every size and repetition."""
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="a smoke run of every section (< 3 min)")
-    p.add_argument("--sections", default=",".join(ALL_SECTIONS), help=f"comma separated: {ALL_SECTIONS}")
+    p.add_argument(
+        "--sections",
+        help=f"comma separated: {ALL_SECTIONS} (default all; --quick leaves out instructions)",
+    )
     p.add_argument("--reps", type=int, help="repetitions per client (default 3; quick 1)")
     p.add_argument("--concurrency", type=int, default=8, help="requests in flight for (b)-(e) (default 8)")
     p.add_argument("--sweep", help="concurrencies for the sweep (default 1,4,8,16,32; quick 1,8)")
@@ -1164,7 +1167,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", help="markdown output (default benchmarks/results/<date>[-quick].md)")
     args = p.parse_args(argv)
     q = args.quick
-    args.sections = [s.strip() for s in args.sections.split(",") if s.strip()]
+    default = [s for s in ALL_SECTIONS if not (q and s == "instructions")]
+    args.sections = [s.strip() for s in (args.sections or ",".join(default)).split(",") if s.strip()]
     unknown = set(args.sections) - set(ALL_SECTIONS)
     if unknown:
         p.error(f"unknown sections {sorted(unknown)}; choose from {ALL_SECTIONS}")
