@@ -303,7 +303,9 @@ class Transport:
             try:
                 with self._errors(method, url):
                     async with asyncio.timeout(self.timeout.total):
-                        resp = await self._open(method, url, headers, None)
+                        # Uncompressed: a gzip middleware (Airflow 3.1's api-server) holds the
+                        # lines back until its buffer fills, so none would arrive while it waits.
+                        resp = await self._open(method, url, {**headers, "Accept-Encoding": "identity"}, None)
                 if resp.status < 400:
                     return resp.status, b"", lambda: resp  # the semaphore stays held for the stream
                 async with resp:

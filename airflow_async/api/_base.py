@@ -204,6 +204,38 @@ def since(release: str) -> Callable[[F], F]:
     return mark
 
 
+def until(release: str) -> Callable[[F], F]:
+    """Mark an operation that Airflow removed in ``release`` (it exists only before it).
+
+    Calling it on a client whose server runs ``release`` or newer raises
+    :class:`~airflow_async.errors.NotSupportedByServer` saying so, instead of the server's 404.
+    A client that did not ask the server's release (a forced ``api_version``) sends the request.
+    """
+
+    def mark(method: F) -> F:
+        @functools.wraps(method)
+        def checked(self: Resource, *args: Any, **kwargs: Any) -> Any:
+            have = self._client.server_version
+            if have is not None and not older_than(self, release):
+                shown = ".".join(map(str, have))
+                raise NotSupportedByServer(
+                    f"{type(self).__name__}.{method.__name__} was removed in Airflow {release}; "
+                    f"the server runs {shown}",
+                    needs=f"Airflow before {release}",
+                )
+            return method(self, *args, **kwargs)
+
+        checked.__doc__ = f"{method.__doc__ or ''}\n\n(Airflow 3.x before {release}.)"
+        checked.until = release  # type: ignore[attr-defined]
+        return cast(F, checked)
+
+    return mark
+
+
+#: The release from which a v2 listing sorts by several keys (``order_by`` repeated).
+SEVERAL_ORDER_BY_SINCE = "3.1.0"
+
+
 def older_than(resource: Resource, release: str) -> bool:
     """Whether the client asked its server's release on entry and it is older than ``release``
     (``False`` for a client that did not ask: a forced ``api_version``)."""
@@ -231,6 +263,21 @@ def require_release(resource: Resource, release: str, what: str, instead: str = 
             + (f": {instead}" if instead else ""),
             needs=f"Airflow {release}",
         )
+
+
+def require_given(resource: Resource, what: str, given: Mapping[str, Any], added: Mapping[str, str]) -> None:
+    """Refuse, on an older server, each argument in ``given`` (not ``None``) that a later
+    release added: ``added`` maps its name to that release (a table such as
+    :data:`airflow_async.api.v2.filters.ADDED_ARGUMENTS`). An unknown query parameter is ignored
+    by the server without an error (the listing would come back unfiltered) and an unknown body
+    field is a 422, so both are refused before sending.
+
+    Raises:
+        NotSupportedByServer: The server runs an older release than one given argument needs.
+    """
+    for name, release in added.items():
+        if given.get(name) is not None:
+            require_release(resource, release, f"{what}({name}=...)", f"leave {name} out")
 
 
 R = TypeVar("R", bound="Resource")
@@ -405,6 +452,15 @@ class Resource:
         options: PageOptions = paging or {}
         if options:
             split_options(options, PageOptions, f"the listing of /{'/'.join(map(str, segments))}")
+        order = base.get("order_by")
+        if isinstance(order, Sequence) and not isinstance(order, str) and len(order) > 1:
+            # Before 3.1 a repeated order_by is answered sorted by its last key, without an error.
+            require_release(
+                self,
+                SEVERAL_ORDER_BY_SINCE,
+                f"order_by with several keys (the listing of /{'/'.join(map(str, segments))})",
+                "pass one key",
+            )
 
         # The transport is looked up per call: a paginator may be made before the client opens.
         def source() -> tuple[str, str]:

@@ -39,6 +39,9 @@ class XComHarvesting(Resource):
     A version's XCom resource adds ``run_ids`` and its own operations.
     """
 
+    #: The release from which the server routes a key containing ``/`` (a version overrides it).
+    _slash_keys_since = XCOM_FETCH_SINCE
+
     def list(
         self,
         dag_id: str = "~",
@@ -114,8 +117,7 @@ class XComHarvesting(Resource):
         """
         check_map_index(map_index)
         self._check_fetch("xcom.get", stringify)
-        if "/" in key:
-            require_release(self, XCOM_FETCH_SINCE, "xcom.get of a key containing '/'")
+        self._check_key_route("xcom.get", key)
         # Airflow 2.9 always stringifies and refuses the parameter; stringify=True means the same.
         params = {"map_index": map_index, "deserialize": deserialize}
         if not older_than(self, XCOM_FETCH_SINCE):
@@ -126,6 +128,11 @@ class XComHarvesting(Resource):
             XCom,
             params=params,
         )
+
+    def _check_key_route(self, what: str, key: str) -> None:
+        """Refuse a key containing ``/`` in the path where the server cannot route one."""
+        if "/" in key:
+            require_release(self, self._slash_keys_since, f"{what} of a key containing '/'")
 
     def _check_fetch(self, what: str, stringify: bool) -> None:
         """Refuse JSON values (``stringify=False``) where the server has only ``str(value)``."""

@@ -154,3 +154,24 @@ class ImportErrorInfo:
     timestamp: datetime | None = None
     filename: str | None = None
     stack_trace: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DagFileReport:
+    """What parsing one DAG file found (``GET /dagReports``, Airflow 3.0 only).
+
+    Attributes:
+        file: The file, relative to the folder that was parsed.
+        duration: How long parsing took, as the server sends it (an ISO 8601 duration).
+        dag_num: The DAGs the file defines.
+        task_num: Their tasks.
+        dags: The DAG ids, as the server sends them (the text of a Python list).
+        warning_num: The warnings parsing raised.
+    """
+
+    file: str
+    duration: Any = None
+    dag_num: int = 0
+    task_num: int = 0
+    dags: str = ""
+    warning_num: int = 0

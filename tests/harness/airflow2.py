@@ -1,4 +1,4 @@
-"""Real Apache Airflow 2.11.2 for the integration tests (standard library only).
+"""Real Apache Airflow 2 (2.11.2 by default) for the integration tests (standard library only).
 
 Importable (``from tests.harness import airflow2``) and runnable from the repo root::
 
@@ -9,9 +9,14 @@ Importable (``from tests.harness import airflow2``) and runnable from the repo r
     python -m tests.harness.airflow2 stop                # stop what ``start`` started
 
 Airflow lives in its own venv under ``<repo>/.cache/airflow-2.11.2/venv`` (never the project's
-venv), pinned by ``tests/harness/constraints-airflow-2.11.2.txt``. Each ``AirflowServer`` gets a
-fresh AIRFLOW_HOME with a SQLite database, two users (admin/admin Admin, viewer/viewer Viewer) and
-two webservers on 127.0.0.1 sharing that database:
+venv), pinned by ``tests/harness/constraints-airflow-2.11.2.txt``. ``AIRFLOW_ASYNC_AIRFLOW2_VERSION``
+picks another release of :data:`RELEASES` (for the compatibility matrix, tests/harness/matrix.py):
+its own venv ``.cache/airflow-<version>/venv``, constraints ``constraints-airflow-<version>.txt``
+and state file ``.cache/run/current-<version>.json`` (the default release keeps ``current.json``);
+what its servers need configured differently is in :data:`RELEASES`, nowhere else.
+
+Each ``AirflowServer`` gets a fresh AIRFLOW_HOME with a SQLite database, two users (admin/admin
+Admin, viewer/viewer Viewer) and two webservers on 127.0.0.1 sharing that database:
 
 * main:   stock config: auth backends basic_auth + session, default page limits (max 100),
           ``[api] enable_xcom_deserialize_support = True``. No or bad credentials -> 403 (FAB's
@@ -44,7 +49,24 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-AIRFLOW_VERSION = "2.11.2"
+#: The release the harness runs when ``AIRFLOW_ASYNC_AIRFLOW2_VERSION`` is unset (``make test``).
+DEFAULT_AIRFLOW_VERSION = "2.11.2"
+#: The Airflow 2 releases the harness can run (each has a committed constraints file), and the
+#: ONE place for what their servers need configured differently: lines added to the MAIN
+#: webserver's ``webserver_config.py`` (Airflow's default one) so that it has the same shape on
+#: every release. 2.9.3 and 2.10.5 resolve the FAB provider 1.5.3 (1.5.4 needs Airflow>=2.11.1),
+#: which, unlike 1.5.4, leaves FAB's ``AUTH_ROLE_PUBLIC`` unset: stock, their API answers 401 to
+#: missing or wrong credentials where 2.11.2 answers 403. Everything else (the session-backend
+#: shim of the second webserver included) is the same on all three.
+RELEASES: dict[str, str] = {
+    "2.9.3": 'AUTH_ROLE_PUBLIC = "Public"  # FAB provider 1.5.4\'s default (1.5.3 sets none)\n',
+    "2.10.5": 'AUTH_ROLE_PUBLIC = "Public"  # FAB provider 1.5.4\'s default (1.5.3 sets none)\n',
+    "2.11.2": "",
+}
+VERSION_ENV = "AIRFLOW_ASYNC_AIRFLOW2_VERSION"
+AIRFLOW_VERSION = os.environ.get(VERSION_ENV) or DEFAULT_AIRFLOW_VERSION
+if AIRFLOW_VERSION not in RELEASES:
+    raise RuntimeError(f"{VERSION_ENV}={AIRFLOW_VERSION!r}: the harness runs one of {', '.join(RELEASES)}")
 CLIENT_VERSION = "2.10.0"
 
 HARNESS_DIR = Path(__file__).resolve().parent
@@ -56,7 +78,11 @@ CONSTRAINTS_FILE = HARNESS_DIR / f"constraints-airflow-{AIRFLOW_VERSION}.txt"
 DAGS_FOLDER = HARNESS_DIR / "dags"
 SEED_SCRIPT = HARNESS_DIR / "seed_airflow2.py"
 RUN_DIR = CACHE_DIR / "run"
-STATE_FILE = RUN_DIR / "current.json"
+#: Where ``start`` records the running servers; a non-default release has its own, so that it
+#: never replaces (or stops) the default release's servers.
+_RUN_SUFFIX = "" if AIRFLOW_VERSION == DEFAULT_AIRFLOW_VERSION else f"-{AIRFLOW_VERSION}"
+STATE_FILE = RUN_DIR / f"current{_RUN_SUFFIX}.json"
+SERVE_LOG = RUN_DIR / f"serve{_RUN_SUFFIX}.log"
 
 HOST = "127.0.0.1"
 ADMIN = ("admin", "admin")
@@ -69,6 +95,15 @@ MAIN_AUTH_BACKENDS = "airflow.api.auth.backend.basic_auth,airflow.api.auth.backe
 SHIM_DIR = HARNESS_DIR / "shim"
 SESSION_DISABLED_BACKEND = "airflow_async_harness.airflow.api.auth.backend.session_disabled"
 SECOND_AUTH_BACKENDS = f"airflow.api.auth.backend.basic_auth,{SESSION_DISABLED_BACKEND}"
+#: Airflow's default webserver_config.py (what ``airflow db migrate`` writes), for a release
+#: whose main webserver needs lines added (see RELEASES).
+MAIN_WEBSERVER_CONFIG = """\
+from flask_appbuilder.const import AUTH_DB
+
+AUTH_TYPE = AUTH_DB
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = None
+"""
 # FAB's defaults (AUTH_DB, CSRF) except AUTH_ROLE_PUBLIC=None: FAB defaults it to "Public", and
 # then the basic_auth backend passes requests without an Authorization header on to Flask-Login's
 # session user - which would let the UI cookie in again.
@@ -202,7 +237,7 @@ def _ensure_venv(
 
 
 def ensure_airflow_venv(log: Log = _stderr_log) -> Path:
-    """Build ``.cache/airflow-2.11.2/venv`` with ``apache-airflow==2.11.2`` (pinned by the
+    """Build ``.cache/airflow-<AIRFLOW_VERSION>/venv`` with that ``apache-airflow`` (pinned by the
     committed constraints file) and return its python. Idempotent; cross-process locked."""
     return _ensure_venv(
         AIRFLOW_VENV,
@@ -435,6 +470,8 @@ class AirflowServer:
                 "NO_COLOR": "1",
             }
         )
+        if RELEASES[AIRFLOW_VERSION]:  # written by prepare()
+            env["AIRFLOW__WEBSERVER__CONFIG_FILE"] = str(self.home / "webserver_config_main.py")
         env.update(overrides)
         return env
 
@@ -534,6 +571,10 @@ class AirflowServer:
         self.timings["install"] = round(time.monotonic() - t0, 2)
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "logs").mkdir(exist_ok=True)
+        if RELEASES[AIRFLOW_VERSION]:
+            (self.home / "webserver_config_main.py").write_text(
+                MAIN_WEBSERVER_CONFIG + RELEASES[AIRFLOW_VERSION]
+            )
         self._register_atexit()
         self._run("db-migrate", [str(self.airflow_bin), "db", "migrate"])
         self._run(
@@ -974,7 +1015,7 @@ def _cmd_start(args: argparse.Namespace) -> int:
         _stop_state(state)
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     STATE_FILE.unlink(missing_ok=True)
-    serve_log = RUN_DIR / "serve.log"
+    serve_log = SERVE_LOG
     cmd = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -1087,7 +1128,8 @@ def _cmd_install(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.harness.airflow2", description="Real Airflow 2.11.2 for integration tests"
+        prog="python -m tests.harness.airflow2",
+        description=f"Real Airflow {AIRFLOW_VERSION} for integration tests ({VERSION_ENV} picks the release)",
     )
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("install", help="build the Airflow venv (once)")

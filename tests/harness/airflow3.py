@@ -1,4 +1,10 @@
-"""Real Apache Airflow 3.3.2 (API v2) for the integration tests (standard library only).
+"""Real Apache Airflow 3 (API v2; 3.3.2 unless told) for the integration tests (standard library only).
+
+The release: ``AIRFLOW_ASYNC_AIRFLOW3_VERSION`` (3.0.6, 3.1.8, 3.2.2 or 3.3.2; default 3.3.2).
+What the harness does differently per release is in ONE place, :func:`release_config`; the
+seeder adapts to each release's internals itself (seed_airflow3.py). A release other than the
+default keeps its own state file and serve log (``.cache/run/current3-<version>.json``), so it
+never touches a running default server. The FINDINGS below were measured on 3.3.2.
 
 Importable (``from tests.harness import airflow3``) and runnable from the repo root::
 
@@ -8,8 +14,8 @@ Importable (``from tests.harness import airflow3``) and runnable from the repo r
     python -m tests.harness.airflow3 seed [--xcoms N]   # re-seed the running servers' database
     python -m tests.harness.airflow3 stop               # stop what ``start`` started
 
-Airflow 3 lives in its own venv under ``<repo>/.cache/airflow-3.3.2/venv`` (never the project's
-venv, never the Airflow 2 one), pinned by ``tests/harness/constraints-airflow-3.3.2.txt``. The
+Airflow 3 lives in its own venv under ``<repo>/.cache/airflow-<version>/venv`` (never the project's
+venv, never the Airflow 2 one), pinned by ``tests/harness/constraints-airflow-<version>.txt``. The
 venv, process and lock helpers are the Airflow 2 harness's (tests/harness/airflow2.py). Each
 ``Airflow3Server`` gets a fresh AIRFLOW_HOME under ``.cache/run/`` with a SQLite database, the
 simple auth manager with two users whose passwords are known (admin/admin role admin,
@@ -137,6 +143,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -160,19 +167,89 @@ from tests.harness.airflow2 import (
 )
 from tests.harness.airflow2 import Scheduler as Scheduler2
 
-AIRFLOW_VERSION = "3.3.2"
+#: The release the harness runs unless ``AIRFLOW_ASYNC_AIRFLOW3_VERSION`` names another.
+DEFAULT_VERSION = "3.3.2"
+#: The Airflow 3 releases the harness can run (each has its constraints file beside this one).
+SUPPORTED_VERSIONS = ("3.0.6", "3.1.8", "3.2.2", "3.3.2")
+
+
+@dataclass(frozen=True)
+class ReleaseConfig:
+    """Everything the harness does differently for one Airflow 3 release (see ``release_config``).
+
+    Attributes:
+        version: The release (``"3.2.2"``).
+        maximum_page_limit: What a ``limit`` larger than ``[api] maximum_page_limit`` (100)
+            returns at most: 100 from 3.1.7 (the server caps silently), ``None`` before (the
+            server ignores the option and returns as many as asked).
+        env: ``AIRFLOW__*`` settings this release needs on top of the common ones.
+        slash_keys: Whether the release routes an XCom key containing ``/`` (3.1+): 3.0's
+            public ``.../xcomEntries/{xcom_key}`` and its execution API's ``/xcoms/.../{key}``
+            take one path segment, so no task can push such a key and no client can read one.
+            Where False the seeder writes no such key and ``dags test`` runs skip pushing one
+            (seed_airflow3.py, ``AIRFLOW_ASYNC_HARNESS3_SLASH_KEYS``).
+        short_token_seconds: The short-token server's token lifetime: 5 s, but 2 s on 3.0,
+            whose harvest of the seeded XComs ended before two 5 s lifetimes had passed
+            (measured), too few expiries for the test of re-login mid-harvest.
+    """
+
+    version: str
+    maximum_page_limit: int | None
+    env: dict[str, str] = field(default_factory=dict)
+    slash_keys: bool = True
+    short_token_seconds: int = 5
+
+
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def release_config(version: str) -> ReleaseConfig:
+    """The one table of what differs between the Airflow 3 releases the harness runs.
+
+    Raises:
+        HarnessError: ``version`` is not one the harness has constraints for.
+    """
+    if version not in SUPPORTED_VERSIONS:
+        raise HarnessError(
+            f"AIRFLOW_ASYNC_AIRFLOW3_VERSION={version!r}: the harness runs {', '.join(SUPPORTED_VERSIONS)}"
+        )
+    release = _release(version)
+    env: dict[str, str] = {}
+    if release < (3, 1):
+        # 3.0 still gates ``GET .../xcomEntries/{key}?deserialize=true`` behind this option (400
+        # "XCom deserialization is disabled in configuration"), as 2.x did; 3.1 dropped the gate.
+        env["AIRFLOW__API__ENABLE_XCOM_DESERIALIZE_SUPPORT"] = "True"
+    slash_keys = release >= (3, 1)
+    env["AIRFLOW_ASYNC_HARNESS3_SLASH_KEYS"] = "1" if slash_keys else "0"  # read by the seeder
+    return ReleaseConfig(
+        version=version,
+        maximum_page_limit=100 if release >= (3, 1, 7) else None,
+        env=env,
+        slash_keys=slash_keys,
+        short_token_seconds=5 if release >= (3, 1) else 2,
+    )
+
+
+AIRFLOW_VERSION = os.environ.get("AIRFLOW_ASYNC_AIRFLOW3_VERSION") or DEFAULT_VERSION
+RELEASE = release_config(AIRFLOW_VERSION)
 HARNESS_DIR = Path(__file__).resolve().parent
 AIRFLOW_VENV = CACHE_DIR / f"airflow-{AIRFLOW_VERSION}" / "venv"
 CONSTRAINTS_FILE = HARNESS_DIR / f"constraints-airflow-{AIRFLOW_VERSION}.txt"
 SEED_SCRIPT = HARNESS_DIR / "seed_airflow3.py"
-STATE_FILE = RUN_DIR / "current3.json"
+#: ``start``/``stop``'s state (and ``serve``'s log): the default release's names are unchanged;
+#: another release gets its own, so running one never stops or overwrites the other.
+_RUN_SUFFIX = "" if AIRFLOW_VERSION == DEFAULT_VERSION else f"-{AIRFLOW_VERSION}"
+STATE_FILE = RUN_DIR / f"current3{_RUN_SUFFIX}.json"
+SERVE_LOG = RUN_DIR / f"serve3{_RUN_SUFFIX}.log"
 
 ADMIN = ("admin", "admin")
 VIEWER = ("viewer", "viewer")
 #: The short-token server's ``[api_auth] jwt_expiration_time`` and ``jwt_leeway`` (seconds).
-SHORT_TOKEN_SECONDS = 5
+SHORT_TOKEN_SECONDS = RELEASE.short_token_seconds
 SHORT_TOKEN_LEEWAY = 0
-MAXIMUM_PAGE_LIMIT = 100  # 3.3.2's default [api] maximum_page_limit
+#: Most items one page returns for any ``limit`` (``None``: uncapped), see ``ReleaseConfig``.
+MAXIMUM_PAGE_LIMIT = RELEASE.maximum_page_limit
 HEALTH_PATH = "/api/v2/version"
 #: Concurrent request streams per api-server while reading the manifest back (2 servers x 2).
 READ_STREAMS_PER_SERVER = 2
@@ -190,8 +267,8 @@ def _stderr_log(msg: str) -> None:
 
 
 def ensure_airflow_venv(log: Log = _stderr_log) -> Path:
-    """Build ``.cache/airflow-3.3.2/venv`` with ``apache-airflow==3.3.2`` (pinned by the committed
-    constraints file) and return its python. Idempotent; cross-process locked."""
+    """Build ``.cache/airflow-<version>/venv`` with ``apache-airflow==<version>`` (pinned by the
+    committed constraints file) and return its python. Idempotent; cross-process locked."""
     return _ensure_venv(
         AIRFLOW_VENV,
         [f"apache-airflow=={AIRFLOW_VERSION}"],
@@ -335,6 +412,7 @@ class Airflow3Server:
                 ),
                 "PYTHONWARNINGS": "ignore",
                 "NO_COLOR": "1",
+                **RELEASE.env,
             }
         )
         env.update(overrides)
@@ -573,6 +651,7 @@ class Airflow3Server:
             "short_token_seconds": SHORT_TOKEN_SECONDS,
             "short_token_leeway": SHORT_TOKEN_LEEWAY,
             "maximum_page_limit": MAXIMUM_PAGE_LIMIT,
+            "slash_keys": RELEASE.slash_keys,
             "timings": self.timings,
             "seed_stats": self.seed_stats,
         }
@@ -866,7 +945,7 @@ def _cmd_start(args: argparse.Namespace) -> int:
         _stop_state(state)
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     STATE_FILE.unlink(missing_ok=True)
-    serve_log = RUN_DIR / "serve3.log"
+    serve_log = SERVE_LOG
     cmd = [sys.executable, "-m", "tests.harness.airflow3", "serve", "--state-file", str(STATE_FILE)]
     cmd += ["--xcoms", str(args.xcoms), "--runs", str(args.runs), "--large", str(args.large)]
     for flag in ("no_short", "no_dags_test", "keep"):
@@ -960,7 +1039,8 @@ def _cmd_install(_args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.harness.airflow3", description="Real Airflow 3.3.2 for integration tests"
+        prog="python -m tests.harness.airflow3",
+        description=f"Real Airflow {AIRFLOW_VERSION} for integration tests",
     )
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("install", help="build the Airflow 3 venv (once)")

@@ -131,7 +131,7 @@ def render(specs: Mapping[str, Mapping[str, Operation]]) -> str:
         "`AirflowClient` that calls it (`client.<group>.<method>`). Where v1 and v2 mean the same",
         'thing, the method has the same name on both versions ("also on"); one method may serve',
         "several operations (a task instance and its mapped form, an operation and its dry run). A",
-        "method marked with a release is gated: on an older 3.x server it raises",
+        "method marked with a release is gated: on an older server it raises",
         "`NotSupportedByServer` naming the release, before any request is sent.",
         "",
         "| API | Airflow | operations | with a method |",

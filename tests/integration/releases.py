@@ -13,10 +13,11 @@ of skipping::
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Iterator
 
-from airflow_async import AirflowClient
+from airflow_async import AirflowClient, Auth
 from airflow_async.errors import NotSupportedByServer
 from airflow_async.versions import parse_release
 
@@ -25,6 +26,17 @@ def at_least(af: AirflowClient, release: str) -> bool:
     """Whether the open client's server runs ``release`` or newer."""
     assert af.server_version is not None, "open the client (async with) before asking its release"
     return af.server_version >= parse_release(release)
+
+
+def server_at_least(url: str, auth: Auth, release: str) -> bool:
+    """Whether the server at ``url`` runs ``release`` or newer, for a test that runs no client
+    itself (a CLI or an example script): it opens one client to ask."""
+
+    async def ask() -> bool:
+        async with AirflowClient(url, auth=auth) as af:
+            return at_least(af, release)
+
+    return asyncio.run(ask())
 
 
 @contextlib.contextmanager

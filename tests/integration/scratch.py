@@ -56,7 +56,10 @@ import json, sys
 import pendulum
 from airflow.models.dagbag import DagBag
 from airflow.models.dagwarning import DagWarning, DagWarningType
-from airflow.models.errors import ParseImportError
+try:
+    from airflow.models.errors import ParseImportError
+except ImportError:  # Airflow 2.9 names it ImportError
+    from airflow.models.errors import ImportError as ParseImportError
 from airflow.utils import timezone
 from airflow.utils.session import create_session
 from airflow.utils.state import DagRunState, TaskInstanceState
@@ -96,7 +99,10 @@ from airflow.api.common.delete_dag import delete_dag
 from airflow.exceptions import DagNotFound
 from airflow.models.dataset import DatasetDagRunQueue, DatasetEvent, DatasetModel
 from airflow.models.dagwarning import DagWarning
-from airflow.models.errors import ParseImportError
+try:
+    from airflow.models.errors import ParseImportError
+except ImportError:  # Airflow 2.9 names it ImportError
+    from airflow.models.errors import ImportError as ParseImportError
 from airflow.utils.session import create_session
 
 path, prefix = sys.argv[1:3]

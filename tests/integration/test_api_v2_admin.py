@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 
 import pytest
+from yarl import URL
 
 from airflow_async import (
     AirflowClient,
@@ -13,6 +14,7 @@ from airflow_async import (
     Conflict,
     Forbidden,
     NotFound,
+    NotSupportedByServer,
     PasswordAuth,
     UsageError,
 )
@@ -20,6 +22,7 @@ from airflow_async.models import BulkResult
 from tests.harness import airflow3 as harness3
 
 from .conftest import Airflow3Info
+from .releases import at_least, needs_release
 
 pytestmark = pytest.mark.integration
 
@@ -40,12 +43,15 @@ async def test_variables_bulk_creates_updates_and_deletes_item_by_item(airflow3:
     async with _client(airflow3) as af:
         await af.variables.create(keep, "v0", description="old")
         await af.variables.create(gone, "bye")
+        masks = at_least(af, "3.2.0")  # a bulk update's update_mask is 3.2+
         try:
+            with needs_release(af, "3.2.0"):
+                await af.variables.bulk(update=[{"key": keep, "value": "v0"}], update_mask=["value"])
             result = await af.variables.bulk(
                 create=[{"key": new, "value": "fresh", "description": "made in bulk"}],
-                update=[{"key": keep, "value": "ignored", "description": "new"}],
+                update=[{"key": keep, "value": "ignored" if masks else "v0", "description": "new"}],
                 delete=[gone],
-                update_mask=["description"],
+                update_mask=["description"] if masks else None,
             )
             assert result.ok and result.errors == []
             assert result.create is not None and result.create.success == (new,)
@@ -97,10 +103,13 @@ async def test_pools_bulk_and_its_error_items(airflow3: Airflow3Info) -> None:
                 create=[{"name": a, "slots": 2}, {"name": b, "slots": 3, "description": "b"}]
             )
             assert made.create is not None and sorted(made.create.success) == sorted([a, b])
+            masks = at_least(af, "3.2.0")  # a bulk update's update_mask is 3.2+
+            with needs_release(af, "3.2.0"):
+                await af.pools.bulk(update=[{"name": a, "slots": 2}], update_mask=["slots"])
             changed = await af.pools.bulk(
-                update=[{"name": a, "description": "described"}],
+                update=[{"name": a, "description": "described", **({} if masks else {"slots": 2})}],
                 delete=[b],
-                update_mask=["description"],
+                update_mask=["description"] if masks else None,
             )
             assert changed.ok
             assert changed.update is not None and changed.update.success == (a,)
@@ -177,12 +186,13 @@ async def test_create_defaults_adds_the_default_connections(airflow3: Airflow3In
 
 async def test_connection_tests_on_a_worker_are_refused_when_disabled(airflow3: Airflow3Info) -> None:
     async with _client(airflow3) as af:
-        # The stock [core] test_connection is Disabled: the server refuses before queueing anything.
-        with pytest.raises(Forbidden, match="Testing connections is disabled"):
+        # Connection tests on a worker (queue, then poll) are 3.3+. The stock [core]
+        # test_connection is Disabled: the server refuses before queueing anything.
+        with needs_release(af, "3.3.0"), pytest.raises(Forbidden, match="Testing connections is disabled"):
             await af.connections.enqueue_test(_name("conn"), "http", host="example.invalid")
         # The poll sends its token as a header: a made-up one is a 404 naming it (a missing
         # header would be a 422).
-        with pytest.raises(NotFound, match="no-such-token"):
+        with needs_release(af, "3.3.0"), pytest.raises(NotFound, match="no-such-token"):
             await af.connections.test_result("no-such-token")
 
 
@@ -191,7 +201,8 @@ async def test_connection_tests_on_a_worker_are_refused_when_disabled(airflow3: 
 
 async def test_plugin_import_errors_is_an_empty_list_here(airflow3: Airflow3Info) -> None:
     async with _client(airflow3) as af:
-        assert await af.plugins.import_errors() == []
+        with needs_release(af, "3.1.0"):  # plugin import errors are 3.1+
+            assert await af.plugins.import_errors() == []
         assert [p.name for p in await af.plugins.list().all()] == []  # the harness loads no plugin
 
 
@@ -216,6 +227,12 @@ async def test_update_many_pauses_every_match_and_returns_them(airflow3: Airflow
 
 async def test_favorite_and_unfavorite_show_in_the_listing(airflow3: Airflow3Info) -> None:
     async with _client(airflow3) as af:
+        with needs_release(af, "3.1.0") as available, pytest.raises(NotFound):  # favorites: 3.1+
+            await af.dags.favorite("no_such_dag")
+        if not available:
+            with needs_release(af, "3.1.0"):
+                af.dags.list(is_favorite=True)
+            return
         assert "harvest_other" not in {d.dag_id for d in await af.dags.list(is_favorite=True).all()}
         await af.dags.favorite("harvest_other")
         try:
@@ -232,6 +249,21 @@ async def test_favorite_and_unfavorite_show_in_the_listing(airflow3: Airflow3Inf
             await af.dags.unfavorite("harvest_other")
         with pytest.raises(NotFound):
             await af.dags.favorite("no_such_dag")
+
+
+async def test_dag_reports_parse_the_dags_folder_on_3_0_only(airflow3: Airflow3Info) -> None:
+    folder = str(harness3.DAGS_FOLDER)
+    async with _client(airflow3) as af:
+        if at_least(af, "3.1.0"):  # 3.1 removed GET /dagReports
+            with pytest.raises(NotSupportedByServer, match=r"removed in Airflow 3\.1\.0"):
+                await af.dags.reports(folder)
+            return
+        reports = await af.dags.reports(folder)
+        demo = [r for r in reports if r.file.endswith("harvest_demo.py")]
+        assert len(demo) == 1 and "harvest_demo" in demo[0].dags and demo[0].dag_num >= 4
+        assert demo[0].task_num > 0 and demo[0].warning_num == 0
+        with pytest.raises(BadRequest, match="subdir should be subpath of DAGS_FOLDER"):
+            await af.dags.reports("/")
 
 
 async def test_tags_lists_each_tag_name_once(airflow3: Airflow3Info) -> None:
@@ -304,10 +336,11 @@ async def test_jobs_list_the_scheduler_while_it_runs(airflow3: Airflow3Info) -> 
     assert airflow3.airflow_home is not None
     async with _client(airflow3) as af:
         before = {j.id for j in await af.jobs.list(job_type="SchedulerJob").all()}
+        with needs_release(af, "3.1.0"):  # several sort keys
+            af.jobs.list(order_by=["-latest_heartbeat", "id"])
+        order = ["-latest_heartbeat", "id"] if at_least(af, "3.1.0") else "-latest_heartbeat"
         with harness3.Scheduler(airflow3.airflow_home, airflow3.url):
-            alive = await af.jobs.list(
-                job_type="SchedulerJob", is_alive=True, order_by=["-latest_heartbeat", "id"]
-            ).all()
+            alive = await af.jobs.list(job_type="SchedulerJob", is_alive=True, order_by=order).all()
             new = [j for j in alive if j.id not in before]
             assert len(new) == 1 and (new[0].job_type, new[0].state) == ("SchedulerJob", "running")
             assert new[0].hostname and new[0].latest_heartbeat is not None
@@ -329,8 +362,11 @@ async def test_jobs_list_the_scheduler_while_it_runs(airflow3: Airflow3Info) -> 
 async def test_login_and_logout_urls_are_the_redirect_targets(airflow3: Airflow3Info) -> None:
     async with _client(airflow3) as af:
         assert await af.web_login.login_url() == f"{airflow3.url}/auth/login"
-        assert await af.web_login.login_url(next="/dags/harvest_demo") == (
-            f"{airflow3.url}/auth/login?next=%2Fdags%2Fharvest_demo"
+        # 3.2+ percent-encodes the next page in the redirect, 3.0 and 3.1 send it as it is.
+        target = URL(await af.web_login.login_url(next="/dags/harvest_demo"))
+        assert (str(target.with_query(None)), target.query["next"]) == (
+            f"{airflow3.url}/auth/login",
+            "/dags/harvest_demo",
         )
         with pytest.raises(BadRequest, match="unsafe next"):
             await af.web_login.login_url(next="http://elsewhere.example/")

@@ -33,6 +33,7 @@ from airflow_async import (
 )
 
 from .conftest import Airflow3Info
+from .releases import at_least, needs_release
 
 pytestmark = pytest.mark.integration
 
@@ -113,9 +114,11 @@ async def test_update_refuses_what_it_cannot_send(own_run: tuple[AirflowClient, 
         await af.task_instances.update(DAG, run_id, TASK)
     with pytest.raises(UsageError, match="new_state must be one of"):
         await af.task_instances.update(DAG, run_id, TASK, new_state="running")
-    with pytest.raises(NotFound, match="Task 'missing' not found in Dag 'harvest_empty'"):
+    with pytest.raises(NotFound, match=r"(?i)Task 'missing' not found in Dag 'harvest_empty'"):  # DAG < 3.2
         await af.task_instances.update(DAG, run_id, "missing", note="x")
-    with pytest.raises(NotFound, match="map_index: `3` was not found"):
+    # 3.0 does not name the map index: "Task Instance not found for dag_id=..., task_id=...".
+    missing = "map_index: `3` was not found" if at_least(af, "3.1.0") else f"Task Instance not found .*{TASK}"
+    with pytest.raises(NotFound, match=missing):
         await af.task_instances.update(DAG, run_id, TASK, map_index=3, note="x")
 
 
@@ -124,20 +127,30 @@ async def test_update_group_of_a_dag_without_task_groups_is_not_found(
 ) -> None:
     af, run_id = own_run
     for dry_run in (True, False):
-        with pytest.raises(NotFound, match="Task group 'no_group' not found in DAG 'harvest_empty'"):
+        with (
+            needs_release(af, "3.3.0"),  # patch_task_group_instances(_dry_run)
+            pytest.raises(NotFound, match="Task group 'no_group' not found in DAG 'harvest_empty'"),
+        ):
             await af.task_instances.update_group(DAG, run_id, "no_group", new_state="failed", dry_run=dry_run)
     assert (await af.task_instances.get(DAG, run_id, TASK)).state is None
 
 
 async def test_bulk_updates_and_reports_what_it_could_not_delete(own_run: tuple[AirflowClient, str]) -> None:
     af, run_id = own_run
-    result = await af.task_instances.bulk(
-        DAG,
-        run_id,
-        update=[{"task_id": TASK, "new_state": "failed", "note": "by bulk"}],
-        delete=["not_a_task"],
-    )
-    assert result.update is not None and result.update.success == (f"{DAG}.{run_id}.{TASK}[-1]",)
+    with needs_release(af, "3.1.0") as available:  # bulk_task_instances
+        result = await af.task_instances.bulk(
+            DAG,
+            run_id,
+            update=[{"task_id": TASK, "new_state": "failed", "note": "by bulk"}],
+            delete=["not_a_task"],
+        )
+    if not available:
+        return
+    # 3.2+ names each task instance it changed in full; 3.1 an update by its task id, a delete
+    # by its task id and map index.
+    full = at_least(af, "3.2.0")
+    named = f"{DAG}.{run_id}.{TASK}[-1]"
+    assert result.update is not None and result.update.success == (named if full else TASK,)
     assert not result.ok and result.delete is not None and result.delete.success == ()
     [(action, error)] = result.errors
     assert (action, error.status_code) == ("delete", 404) and "task_id: not_a_task" in error.message
@@ -148,13 +161,16 @@ async def test_bulk_updates_and_reports_what_it_could_not_delete(own_run: tuple[
 
     deleted = await af.task_instances.bulk(DAG, run_id, delete=[{"task_id": TASK, "map_index": -1}])
     assert deleted.ok and deleted.delete is not None
-    assert deleted.delete.success == (f"{DAG}.{run_id}.{TASK}[-1]",)
+    assert deleted.delete.success == (named if full else f"{TASK}[-1]",)
     assert await af.task_instances.list(DAG, run_id).all() == []
 
 
 async def test_delete_removes_the_task_instance(own_run: tuple[AirflowClient, str]) -> None:
     af, run_id = own_run
-    await af.task_instances.delete(DAG, run_id, TASK)
+    with needs_release(af, "3.1.0") as available:  # delete_task_instance
+        await af.task_instances.delete(DAG, run_id, TASK)
+    if not available:
+        return
     with pytest.raises(NotFound):
         await af.task_instances.get(DAG, run_id, TASK)
     with pytest.raises(NotFound, match=f"task_id: `{TASK}` and map_index: `-1` was not found"):
@@ -192,13 +208,18 @@ async def test_log_is_a_list_of_events_and_a_text(airflow3: Airflow3Info) -> Non
         assert events and all(isinstance(e.event, str) and e.event for e in events)
         assert events[0].event == "::group::Log message source details"
         assert log.text.splitlines() == [e.line for e in events]
-        # `dags test` ran the tasks in its own process: the server says why it has no file.
-        assert "attempt=1.log" in log.text
+
+        # `dags test` ran the tasks in its own process: the server says why it has no file, in a
+        # line of its own from 3.2 on, before only among the sources of the log's first group.
+        def why(chunk: StructuredTaskLog) -> str:
+            return chunk.text if at_least(af, "3.2.0") else " ".join(chunk.events[0].fields["sources"])
+
+        assert "attempt=1.log" in why(log)
 
         mapped = await af.task_instances.log(
             "harvest_real", run, "fan_out", 1, map_index=1, full_content=True
         )
-        assert "map_index=1/attempt=1.log" in mapped.text
+        assert "map_index=1/attempt=1.log" in why(mapped)
         with pytest.raises(NotFound, match="TaskInstance not found"):
             await af.task_instances.log("harvest_real", run, "produce", 7)
         with pytest.raises(BadRequest, match="Bad Signature"):
@@ -209,21 +230,33 @@ async def test_links_and_the_external_log_url_of_a_real_task_instance(airflow3: 
     run = _real_run(airflow3)
     async with _client(airflow3) as af:
         assert await af.task_instances.links("harvest_real", run, "produce") == {}
-        assert await af.task_instances.links("harvest_real", run, "fan_out", map_index=2, try_number=1) == {}
-        with pytest.raises(BadRequest, match="does not support external logs"):
+        assert await af.task_instances.links("harvest_real", run, "fan_out", map_index=2) == {}
+        with needs_release(af, "3.2.0"):  # the links of an earlier try
+            earlier = await af.task_instances.links("harvest_real", run, "fan_out", map_index=2, try_number=1)
+            assert earlier == {}
+        with (
+            needs_release(af, "3.1.0"),  # get_external_log_url
+            pytest.raises(BadRequest, match="does not support external logs"),
+        ):
             await af.task_instances.external_log_url("harvest_real", run, "produce", 1)
 
 
 async def test_hitl_lists_nothing_and_a_plain_task_has_no_detail(airflow3: Airflow3Info) -> None:
     run = _real_run(airflow3)
     async with _client(airflow3) as af:
-        listing = af.hitl.list("harvest_real", run)
+        with needs_release(af, "3.1.0") as available:  # human-in-the-loop is 3.1+
+            listing = af.hitl.list("harvest_real", run)
+        if not available:
+            return
         assert await listing.all() == [] and listing.total_entries == 0
         everywhere = af.hitl.list(response_received=False, order_by="-created_at")
         assert await everywhere.all() == [] and everywhere.total_entries == 0
         with pytest.raises(NotFound, match="Human-in-the-loop detail does not exist for Task Instance"):
             await af.hitl.get("harvest_real", run, "produce")
-        with pytest.raises(NotFound, match="Human-in-the-loop detail does not exist"):
+        with (
+            needs_release(af, "3.2.0"),  # the detail of one try
+            pytest.raises(NotFound, match="Human-in-the-loop detail does not exist"),
+        ):
             await af.hitl.get_try("harvest_real", run, "fan_out", 1, map_index=0)
         with pytest.raises(NotFound, match="map_index: `5` was not found"):
             await af.hitl.get("harvest_real", run, "fan_out", map_index=5)
@@ -240,6 +273,12 @@ async def test_task_state_store_round_trip(own_run: tuple[AirflowClient, str]) -
     af, run_id = own_run
     store = af.task_state_store
     key, other = "cursor/with slash ü", "plain"
+    with needs_release(af, "3.3.0") as available:  # the task state store is 3.3+
+        store.list(DAG, run_id, TASK)
+    if not available:
+        with needs_release(af, "3.3.0"):
+            await store.set(DAG, run_id, TASK, key, 1)
+        return
     try:
         assert await store.list(DAG, run_id, TASK).all() == []
         await store.set(DAG, run_id, TASK, key, {"offset": 10, "ids": [1, 2]})
@@ -284,6 +323,12 @@ async def test_asset_state_store_round_trip(airflow3: Airflow3Info) -> None:
     key, other = f"test {secrets.token_hex(3)}/a", f"test {secrets.token_hex(3)}/b"
     async with _client(airflow3) as af:
         store = af.asset_state_store
+        with needs_release(af, "3.3.0") as available:  # the asset state store is 3.3+
+            store.list(1)
+        if not available:
+            with needs_release(af, "3.3.0"):
+                await store.set(1, key, 1)
+            return
         try:
             before = {e.key for e in await store.list(1).all()}
             await store.set(1, key, {"watermark": "2024-01-01"})

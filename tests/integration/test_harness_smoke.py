@@ -114,19 +114,29 @@ async def test_xcom_values_match_manifest_for_every_kind(airflow2: AirflowInfo) 
     # Session cookie, not basic auth: basic auth costs ~100 ms of password hashing per request.
     async with aiohttp.ClientSession(timeout=TIMEOUT, cookie_jar=aiohttp.CookieJar(unsafe=True)) as s:
         assert await _login(s, airflow2.url, airflow2.admin) == 302
+        status, version = await _get_json(s, f"{airflow2.url}/api/v1/version")
+        assert status == 200
+        # Airflow 2.9 has no stringify parameter (400 "Extra query parameter(s) stringify not in
+        # spec"): it always answers str(value), routes no key containing '/' (404), and fails its
+        # own response validation on a None value (500 "None is not of type 'string'").
+        old = tuple(int(p) for p in version["version"].split(".")[:2]) < (2, 10)
         for kind, e in kinds.items():
             url = f"{airflow2.url}{_entry_path(e)}"
+            if old and "/" in e["key"]:
+                status, body = await _get_json(s, url, params={"map_index": str(e["map_index"])})
+                assert status == 404, (kind, body)
+                continue
+            if old and e["string_no_deserialize"] is None:
+                status, body = await _get_json(s, url, params={"map_index": str(e["map_index"])})
+                assert status == 500 and "None is not of type 'string'" in body["detail"], (kind, body)
+                continue
             for deserialize in ("true", "false"):
-                for stringify in ("true", "false"):
-                    status, body = await _get_json(
-                        s,
-                        url,
-                        params={
-                            "map_index": str(e["map_index"]),
-                            "deserialize": deserialize,
-                            "stringify": stringify,
-                        },
-                    )
+                for stringify in ("true",) if old else ("true", "false"):
+                    params = {"map_index": str(e["map_index"]), "deserialize": deserialize}
+                    status, body = await _get_json(s, url, params={**params, "stringify": stringify})
+                    if old:
+                        assert status == 400 and "stringify not in spec" in body["detail"], body
+                        status, body = await _get_json(s, url, params=params)
                     assert status == 200, (kind, deserialize, stringify, body)
                     field = "string" if stringify == "true" else "value"
                     if deserialize == "false":

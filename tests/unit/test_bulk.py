@@ -115,10 +115,10 @@ async def test_pool_updates_under_a_mask_get_placeholders_the_server_ignores(moc
     ]
 
 
-async def test_update_mask_needs_airflow_3_1() -> None:
+async def test_update_mask_needs_airflow_3_2() -> None:
     async with _client() as af:
         af.server_version = (3, 0, 6)
-        with pytest.raises(NotSupportedByServer, match=r"update_mask.*3\.1\.0.*3\.0\.6"):
+        with pytest.raises(NotSupportedByServer, match=r"update_mask.*3\.2\.0.*3\.0\.6"):
             await af.variables.bulk(update=[{"key": "k", "value": "v"}], update_mask=["value"])
 
 

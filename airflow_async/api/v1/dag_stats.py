@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from ..._validate import check_strings
 from ...errors import UsageError
 from ...models import DagStats
-from .._base import Resource
+from .._base import Resource, since
 
 
 class DagStatsResource(Resource):
     """The DAG stats endpoint (``/dagStats``)."""
 
+    @since("2.10.0")
     async def get(self, dag_ids: Sequence[str]) -> builtins.list[DagStats]:
         """How many runs of each DAG are in each state.
 

@@ -14,7 +14,7 @@ from ...errors import DecodeError, UsageError
 from ...models import DAG, TaskInstanceReference
 from ...pagination import Paginator
 from .. import paths
-from .._base import PageOptions
+from .._base import PageOptions, since
 from .._dags import DAGCommon, RelatedTasks, clear_body, dag_key
 from .._dags import relatives as related_flags
 
@@ -106,6 +106,7 @@ class DAGResource(DAGCommon):
         source = await self._one("GET", ("dagSources", check_id("file_token", file_token)), _DagSource)
         return source.content
 
+    @since("2.10.0")
     async def reparse(self, file_token: str) -> bool:
         """Ask the DAG processor to parse a DAG file soon (``PUT /parseDagFile/{file_token}``).
 

@@ -16,7 +16,7 @@ from ...models import TaskInstance, TaskInstanceReference, TaskLog
 from ...models._convert import structure
 from ...pagination import Paginator
 from .. import paths
-from .._base import filter_body, mapped_segments, split_options
+from .._base import filter_body, mapped_segments, since, split_options
 from .._task_instances import TaskInstanceCommon, ti_key
 from .dags import SETTABLE_TASK_STATES
 from .filters import NEUTRAL_NAMES, TaskInstanceBatchOptions, TaskInstanceListOptions
@@ -30,6 +30,11 @@ class TaskInstanceResource(TaskInstanceCommon):
     """
 
     _wire_names = NEUTRAL_NAMES
+
+    # Shared with v2 (TaskInstanceCommon), but API v1 has them only from Airflow 2.10 on.
+    dependencies = since("2.10.0")(TaskInstanceCommon.dependencies)
+    tries = since("2.10.0")(TaskInstanceCommon.tries)
+    get_try = since("2.10.0")(TaskInstanceCommon.get_try)
 
     def list(
         self, dag_id: str = "~", dag_run_id: str = "~", **options: Unpack[TaskInstanceListOptions]

@@ -22,8 +22,9 @@ __all__ = ["ON_EXISTENCE", "ON_NON_EXISTENCE", "send_bulk"]
 ON_EXISTENCE = ("fail", "skip", "overwrite")
 #: What an update or delete action does with an entity that does not exist.
 ON_NON_EXISTENCE = ("fail", "skip")
-#: The release whose bulk update action first takes an ``update_mask`` (apache/airflow#54597).
-UPDATE_MASK_SINCE = "3.1.0"
+#: The release whose bulk update action first takes an ``update_mask`` (apache/airflow#54597):
+#: 3.1.8 still answers 422 ``extra_forbidden`` to it (checked on the real server).
+UPDATE_MASK_SINCE = "3.2.0"
 
 
 async def send_bulk(
@@ -51,7 +52,7 @@ async def send_bulk(
         action_on_non_existence: For ``update`` and ``delete``: ``"fail"`` (the default: the
             action changes nothing and reports a 404 error if any entity is missing) or
             ``"skip"`` the missing ones.
-        update_mask: For ``update``: the only fields to apply from each body (Airflow 3.1+).
+        update_mask: For ``update``: the only fields to apply from each body (Airflow 3.2+).
 
     The actions go in the order create, update, delete; the server applies each on its own.
 
@@ -67,7 +68,7 @@ async def send_bulk(
     Raises:
         UsageError: No action given, an empty list, an unknown choice, or an entity that is
             not a mapping (an id for ``delete``).
-        NotSupportedByServer: ``update_mask`` on a server older than Airflow 3.1.0.
+        NotSupportedByServer: ``update_mask`` on a server older than Airflow 3.2.0.
     """
     check_choice("action_on_existence", action_on_existence, ON_EXISTENCE)
     check_choice("action_on_non_existence", action_on_non_existence, ON_NON_EXISTENCE)

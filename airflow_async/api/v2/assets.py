@@ -21,12 +21,14 @@ from ..._validate import (
     check_text,
     iso,
 )
-from ...errors import UsageError
+from ...errors import NotFound, UsageError
 from ...models import DAGRun
 from ...models.assets import Asset, AssetAlias, AssetEvent, AssetQueuedEvent
 from ...pagination import Paginator
 from .. import paths
-from .._base import PageOptions, Resource, Segments
+from .._base import PageOptions, Resource, Segments, older_than, require_given
+from ._wire import structure_v2
+from .filters import ADDED_ARGUMENTS
 
 
 def _id_key(item: Asset | AssetAlias | AssetEvent) -> int:
@@ -53,12 +55,18 @@ def _before(before: datetime | None) -> dict[str, str | None]:
     return _dates(before=before)
 
 
+#: The release from which an empty queue of asset events is listed as ``[]`` (3.0: a 404).
+EMPTY_QUEUE_LISTED_SINCE = "3.1.0"
+
+
 class AssetResource(Resource):
     """The asset endpoints of API v2 (``/assets``, ``/assets/aliases``, ``/assets/events``, queued events).
 
     Queued events are the asset events a DAG scheduled on assets has received and not yet
     consumed: the server queues one per (unpaused DAG, asset) when an event is recorded.
     """
+
+    _structure = staticmethod(structure_v2)  # 3.0 names the scheduled DAGs consuming_dags
 
     def list(
         self,
@@ -81,6 +89,8 @@ class AssetResource(Resource):
         ``-`` first for descending, or a list of them. Takes the paging options of
         :class:`~airflow_async.api._base.PageOptions`.
         """
+        given = {"name_prefix_pattern": name_prefix_pattern, "uri_prefix_pattern": uri_prefix_pattern}
+        require_given(self, "assets.list", given, ADDED_ARGUMENTS["assets.list"])
         return self._paginate(
             ("assets",),
             "assets",
@@ -120,6 +130,8 @@ class AssetResource(Resource):
 
         ``order_by``: ``id`` or ``name`` (``-`` first for descending), or a list of them.
         """
+        given = {"name_prefix_pattern": name_prefix_pattern}
+        require_given(self, "assets.aliases", given, ADDED_ARGUMENTS["assets.aliases"])
         return self._paginate(
             ("assets", "aliases"),
             "asset_aliases",
@@ -167,6 +179,13 @@ class AssetResource(Resource):
         """
         check_limit("asset_id", asset_id, minimum=1)
         check_limit("source_map_index", source_map_index, minimum=-1)
+        given = {
+            "timestamp_gt": timestamp_gt,
+            "timestamp_lt": timestamp_lt,
+            "name_pattern": name_pattern,
+            "name_prefix_pattern": name_prefix_pattern,
+        }
+        require_given(self, "assets.events", given, ADDED_ARGUMENTS["assets.events"])
         return self._paginate(
             ("assets", "events"),
             "asset_events",
@@ -216,6 +235,12 @@ class AssetResource(Resource):
                 raise UsageError(f"extra must be a dict, got {type(extra).__name__}")
             body["extra"] = dict(extra)
         if partition_key is not None:
+            require_given(
+                self,
+                "assets.create_event",
+                {"partition_key": partition_key},
+                ADDED_ARGUMENTS["assets.create_event"],
+            )
             body["partition_key"] = check_id("partition_key", partition_key)
         return await self._one("POST", ("assets", "events"), AssetEvent, json=body)
 
@@ -256,12 +281,9 @@ class AssetResource(Resource):
             **_texts(note=note),
             "partition_key": None if partition_key is None else check_id("partition_key", partition_key),
         }
-        return await self._one(
-            "POST",
-            (*_asset(asset_id), "materialize"),
-            DAGRun,
-            json={k: v for k, v in body.items() if v is not None},
-        )
+        sent = {k: v for k, v in body.items() if v is not None}
+        require_given(self, "assets.materialize", sent, ADDED_ARGUMENTS["assets.materialize"])
+        return await self._one("POST", (*_asset(asset_id), "materialize"), DAGRun, json=sent)
 
     async def queued_events(
         self, asset_id: int, *, before: datetime | None = None
@@ -323,7 +345,12 @@ class AssetResource(Resource):
 
     async def _queued(self, segments: Segments, before: datetime | None) -> builtins.list[AssetQueuedEvent]:
         # The server returns the whole collection: it takes no limit or offset here.
-        items, _ = await self._items(
-            "GET", segments, "queued_events", AssetQueuedEvent, params=_before(before)
-        )
+        try:
+            items, _ = await self._items(
+                "GET", segments, "queued_events", AssetQueuedEvent, params=_before(before)
+            )
+        except NotFound:
+            if not older_than(self, EMPTY_QUEUE_LISTED_SINCE):
+                raise
+            return []  # 3.0 answers an empty queue with 404 "Queue event ... was not found"
         return items

@@ -32,6 +32,7 @@ from .._base import (
     Segments,
     filter_body,
     filter_query,
+    require_given,
     require_release,
     since,
     split_options,
@@ -39,7 +40,7 @@ from .._base import (
 )
 from .._dag_runs import SETTABLE_RUN_STATES, DAGRunCommon, run_key
 from ._bulk import send_bulk
-from .filters import CURSOR_SINCE, DAGRunBatchOptions, DAGRunListOptions
+from .filters import ADDED_ARGUMENTS, CURSOR_SINCE, DAGRunBatchOptions, DAGRunListOptions
 
 __all__ = ["DAGRunResource"]
 
@@ -93,6 +94,7 @@ class DAGRunResource(DAGRunCommon):
         ``page_offset`` and ``page_limit``.
         """
         filters, paging = split_options(options, DAGRunBatchOptions, "dag_runs.list_batch")
+        require_given(self, "dag_runs.list_batch", filters, ADDED_ARGUMENTS["dag_runs.list_batch"])
         body = filter_body(filters)
         if order_by is not None:
             body["order_by"] = check_id("order_by", order_by)

@@ -10,10 +10,12 @@ from typing import Any, Unpack
 from ..._validate import check_bool, check_choice, check_id, check_strings, check_text
 from ...errors import Conflict, UsageError
 from ...models import DAG, TaskInstance
+from ...models.dags import DagFileReport
 from ...pagination import Paginator
 from .. import paths
-from .._base import PageOptions, require_release, since
+from .._base import PageOptions, require_given, require_release, since, until
 from .._dags import DAGCommon, RelatedTasks, clear_body, dag_key
+from .filters import ADDED_ARGUMENTS
 
 #: How ``tags`` filters match: a DAG with any of the tags, or with all of them.
 TAGS_MATCH_MODES = ("any", "all")
@@ -110,6 +112,8 @@ class DAGResource(DAGCommon):
         check_bool("is_paused", is_paused)
         if tags_match_mode is not None:
             check_choice("tags_match_mode", tags_match_mode, TAGS_MATCH_MODES)
+        given = {"dag_id_prefix_pattern": dag_id_prefix_pattern}
+        require_given(self, "dags.patch", given, ADDED_ARGUMENTS["dags.patch"])
         return await self._items(
             "PATCH",
             ("dags",),
@@ -175,6 +179,25 @@ class DAGResource(DAGCommon):
             paging=paging,
             build=_tag,
         )
+
+    @until("3.1.0")
+    async def reports(self, subdir: str) -> builtins.list[DagFileReport]:
+        """Parse the DAG files under ``subdir`` on the api-server and report each (``GET /dagReports``).
+
+        ``subdir`` is a path on the server, inside its ``[core] dags_folder``. Only the files
+        whose every DAG the client's user may read are listed. Airflow 3.0 only: 3.1 removed it.
+
+        Raises:
+            BadRequest: ``subdir`` is not inside the DAGs folder.
+        """
+        items, _ = await self._items(
+            "GET",
+            ("dagReports",),
+            "dag_reports",
+            DagFileReport,
+            params={"subdir": check_text("subdir", subdir)},
+        )
+        return items
 
     async def source(self, dag_id: str, *, version_number: int | None = None) -> str:
         """The source code of a DAG's file (of one of its versions with ``version_number``)."""

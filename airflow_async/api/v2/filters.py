@@ -15,6 +15,7 @@ from .._base import PageOptions
 from .._task_instances import TaskInstanceValueFilters
 
 __all__ = [
+    "ADDED_ARGUMENTS",
     "CURSOR_SINCE",
     "BatchRanges",
     "DAGRunBatchFilters",
@@ -30,6 +31,49 @@ __all__ = [
 
 #: The release whose DAG-run and task-instance listings page by cursor (``next_cursor``).
 CURSOR_SINCE = "3.2.2"
+
+_GT_LT = ("run_after", "logical_date", "start_date", "end_date")
+_NEW_RANGES_31 = {f"{name}_{op}": "3.1.0" for name in _GT_LT for op in ("gt", "lt")}
+
+#: The arguments a release after 3.0 added, by the method that sends them (name -> release),
+#: from the v2 specs of 3.0.6, 3.1.8, 3.2.2 and 3.3.2; checked by
+#: :func:`~airflow_async.api._base.require_given` before sending. The methods' other arguments
+#: exist from 3.0 on.
+ADDED_ARGUMENTS: dict[str, dict[str, str]] = {
+    "assets.list": {"name_prefix_pattern": "3.2.0", "uri_prefix_pattern": "3.2.0"},
+    "assets.aliases": {"name_prefix_pattern": "3.2.0"},
+    "assets.events": {
+        "timestamp_gt": "3.1.0",
+        "timestamp_lt": "3.1.0",
+        "name_pattern": "3.2.0",
+        "name_prefix_pattern": "3.2.0",
+    },
+    "assets.create_event": {"partition_key": "3.2.0"},
+    # Before 3.2 POST .../materialize takes no body: every keyword would be dropped unseen.
+    "assets.materialize": dict.fromkeys(
+        (
+            "dag_run_id",
+            "logical_date",
+            "run_after",
+            "data_interval_start",
+            "data_interval_end",
+            "conf",
+            "note",
+            "partition_key",
+        ),
+        "3.2.0",
+    ),
+    "dags.patch": {"dag_id_prefix_pattern": "3.2.0"},
+    "dag_runs.list_batch": {
+        **_NEW_RANGES_31,
+        **{f"duration_{op}": "3.2.0" for op in ("gt", "gte", "lt", "lte")},
+        "conf_contains": "3.2.0",
+    },
+    "task_instances.list_batch": {**_NEW_RANGES_31, "duration_gt": "3.1.0", "duration_lt": "3.1.0"},
+    "jobs.list": {f"{name}_{op}": "3.1.0" for name in ("start_date", "end_date") for op in ("gt", "lt")},
+    "hitl.list": {"dag_id_prefix_pattern": "3.2.0", "task_id_prefix_pattern": "3.2.0"},
+    "task_instances.links": {"try_number": "3.2.0"},
+}
 
 
 class RunDateFilters(TypedDict, total=False):

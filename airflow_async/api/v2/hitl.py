@@ -18,7 +18,8 @@ from ...errors import UsageError
 from ...models import HITLDetail, HITLDetailTry, HITLResponse
 from ...pagination import Paginator
 from .. import paths
-from .._base import PageOptions, Resource, filter_query, since, split_options
+from .._base import PageOptions, Resource, filter_query, require_given, since, split_options
+from .filters import ADDED_ARGUMENTS
 
 __all__ = ["HITLFilters", "HITLListOptions", "HITLResource"]
 
@@ -103,6 +104,7 @@ class HITLResource(Resource):
         :class:`~airflow_async.api._base.PageOptions`.
         """
         filters, paging = split_options(options, HITLListOptions, "hitl.list")
+        require_given(self, "hitl.list", filters, ADDED_ARGUMENTS["hitl.list"])
         # filter_query reads a string as a list of strings: the one-text filters go as they are.
         texts = {name: check_text(name, filters.pop(name)) for name in _TEXT_FILTERS & filters.keys()}
         order = [order_by] if isinstance(order_by, str) else order_by

@@ -9,7 +9,8 @@ from ..._http import QueryValue
 from ..._validate import check_bool, check_strings
 from ...models import Job
 from ...pagination import Paginator
-from .._base import PageOptions, Resource, split_options
+from .._base import PageOptions, Resource, require_given, split_options
+from .filters import ADDED_ARGUMENTS
 
 __all__ = ["JobFilters", "JobListOptions", "JobResource"]
 
@@ -68,6 +69,7 @@ class JobResource(Resource):
         triggerer or DAG processor has no jobs: the listing is empty.
         """
         filters, paging = split_options(options, JobListOptions, "jobs.list")
+        require_given(self, "jobs.list", filters, ADDED_ARGUMENTS["jobs.list"])
         if filters.get("is_alive") is not None:
             check_bool("is_alive", filters["is_alive"])
         order_by = filters.pop("order_by", None)

@@ -67,6 +67,7 @@ OPERATIONS: Final[Mapping[str, str]] = {
     "delete_dag": "dags.delete",
     "get_dag_details": "dags.details",
     "favorite_dag": "dags.favorite",
+    "get_dag_reports": "dags.reports",  # Airflow 3.0 only
     "unfavorite_dag": "dags.unfavorite",
     "get_dag_tags": "dags.tags",
     # DAG Parsing, DagSource, Task

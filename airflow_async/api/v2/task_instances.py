@@ -20,12 +20,12 @@ from ..._validate import (
 from ...models import BulkResult, StructuredTaskLog, TaskInstance, TaskInstanceReference
 from ...pagination import Paginator
 from .. import paths
-from .._base import Segments, filter_body, mapped_segments, since, split_options
+from .._base import Segments, filter_body, mapped_segments, require_given, since, split_options
 from .._dags import relatives
 from .._task_instances import TaskInstanceCommon, ti_key
 from ..v1.dags import SETTABLE_TASK_STATES
 from ._bulk import send_bulk
-from .filters import CURSOR_SINCE, TaskInstanceBatchOptions, TaskInstanceListOptions
+from .filters import ADDED_ARGUMENTS, CURSOR_SINCE, TaskInstanceBatchOptions, TaskInstanceListOptions
 
 __all__ = ["TaskInstanceResource"]
 
@@ -84,6 +84,9 @@ class TaskInstanceResource(TaskInstanceCommon):
         :class:`~airflow_async.pagination.Paginator` over every page.
         """
         filters, paging = split_options(options, TaskInstanceBatchOptions, "task_instances.list_batch")
+        require_given(
+            self, "task_instances.list_batch", filters, ADDED_ARGUMENTS["task_instances.list_batch"]
+        )
         body = filter_body(filters)
         if order_by is not None:
             body["order_by"] = check_id("order_by", order_by)
@@ -319,6 +322,8 @@ class TaskInstanceResource(TaskInstanceCommon):
         check_map_index(map_index)
         if try_number is not None:
             check_int("try_number", try_number, minimum=0)
+            given = {"try_number": try_number}
+            require_given(self, "task_instances.links", given, ADDED_ARGUMENTS["task_instances.links"])
         data = await self._call(
             "GET",
             (*paths.task_instance(dag_id, dag_run_id, task_id), "links"),

@@ -20,6 +20,8 @@ class XComResource(XComHarvesting):
     """
 
     _structure = staticmethod(structure_v2)
+    # 3.0 routes ``.../xcomEntries/{xcom_key}`` as one path segment: a key with '/' is a 404.
+    _slash_keys_since = "3.1.0"
 
     def run_ids(self, dag_id: str, stats: HarvestStats) -> RunIds | None:
         """v2 entries carry their run id: nothing to look up."""
@@ -40,8 +42,13 @@ class XComResource(XComHarvesting):
     async def update(
         self, dag_id: str, dag_run_id: str, task_id: str, key: str, value: Any, *, map_index: int = -1
     ) -> XCom:
-        """Replace the value of an XCom entry (``PATCH``; setting a value is safe to repeat)."""
+        """Replace the value of an XCom entry (``PATCH``; setting a value is safe to repeat).
+
+        Raises:
+            NotSupportedByServer: A ``key`` containing ``/`` on Airflow 3.0 (it cannot route one).
+        """
         check_map_index(map_index)
+        self._check_key_route("xcom.update", key)
         return await self._one(
             "PATCH",
             (*paths.xcom_entries(dag_id, dag_run_id, task_id), check_id("key", key)),
