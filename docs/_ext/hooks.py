@@ -3,7 +3,8 @@
 * ``changelog.md`` is the repository's ``CHANGELOG.md``.
 * ``benchmarks/results/*.md`` are the full benchmark reports under ``benchmarks/results/``.
 * In ``benchmarks.md``, the line ``<!-- include: README.md#benchmarks -->`` becomes the README's
-  "## Benchmarks" section (the tables the README carries, as the README has them now).
+  "## Benchmarks" section (the tables the README carries, as the README has them now), its
+  ``docs/<page>.md`` links made relative to docs/.
 
 Nothing here touches the network.
 """
@@ -26,7 +27,9 @@ def readme_section(title: str) -> str:
     match = re.search(rf"^## {re.escape(title)}\s*$(.*?)(?=^## |\Z)", text, flags=re.M | re.S | re.I)
     if match is None:
         raise ValueError(f"README.md has no '## {title}' section")
-    return match.group(1).strip() + "\n"
+    # The README links pages of the site as docs/<page>.md (from the repository's root); the
+    # included text sits in docs/, where the same page is <page>.md.
+    return re.sub(r"\]\(docs/", "](", match.group(1).strip()) + "\n"
 
 
 def on_files(files: Files, config: Any, **_: Any) -> Files:
