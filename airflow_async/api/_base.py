@@ -190,18 +190,7 @@ def since(release: str) -> Callable[[F], F]:
     server's opaque 404 or 405. A client that did not ask the server's release (a forced
     ``api_version``) sends the request and lets the server answer.
     """
-
-    def mark(method: F) -> F:
-        @functools.wraps(method)
-        def checked(self: Resource, *args: Any, **kwargs: Any) -> Any:
-            require_release(self, release, f"{type(self).__name__}.{method.__name__}")
-            return method(self, *args, **kwargs)
-
-        checked.__doc__ = f"{method.__doc__ or ''}\n\n(Airflow {release}+.)"
-        checked.since = release  # type: ignore[attr-defined]
-        return cast(F, checked)
-
-    return mark
+    return _gated(release, removed=False)
 
 
 def until(release: str) -> Callable[[F], F]:
@@ -211,25 +200,39 @@ def until(release: str) -> Callable[[F], F]:
     :class:`~airflow_async.errors.NotSupportedByServer` saying so, instead of the server's 404.
     A client that did not ask the server's release (a forced ``api_version``) sends the request.
     """
+    return _gated(release, removed=True)
+
+
+def _gated(release: str, *, removed: bool) -> Callable[[F], F]:
+    """The decorator behind :func:`since` (``removed=False``) and :func:`until`: the method
+    checks the server's release first, and carries ``.since`` or ``.until`` for the tables."""
 
     def mark(method: F) -> F:
         @functools.wraps(method)
         def checked(self: Resource, *args: Any, **kwargs: Any) -> Any:
-            have = self._client.server_version
-            if have is not None and not older_than(self, release):
-                shown = ".".join(map(str, have))
-                raise NotSupportedByServer(
-                    f"{type(self).__name__}.{method.__name__} was removed in Airflow {release}; "
-                    f"the server runs {shown}",
-                    needs=f"Airflow before {release}",
-                )
+            what = f"{type(self).__name__}.{method.__name__}"
+            if removed:
+                _refuse_removed(self, release, what)
+            else:
+                require_release(self, release, what)
             return method(self, *args, **kwargs)
 
-        checked.__doc__ = f"{method.__doc__ or ''}\n\n(Airflow 3.x before {release}.)"
-        checked.until = release  # type: ignore[attr-defined]
+        note = f"Airflow before {release}" if removed else f"Airflow {release}+"
+        checked.__doc__ = f"{method.__doc__ or ''}\n\n({note}.)"
+        setattr(checked, "until" if removed else "since", release)
         return cast(F, checked)
 
     return mark
+
+
+def _refuse_removed(resource: Resource, release: str, what: str) -> None:
+    have = resource._client.server_version
+    if have is not None and not older_than(resource, release):
+        shown = ".".join(map(str, have))
+        raise NotSupportedByServer(
+            f"{what} was removed in Airflow {release}; the server runs {shown}",
+            needs=f"Airflow before {release}",
+        )
 
 
 #: The release from which a v2 listing sorts by several keys (``order_by`` repeated).

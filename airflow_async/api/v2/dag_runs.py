@@ -20,20 +20,18 @@ from ..._validate import (
     given,
     iso,
 )
-from ...errors import NotSupportedByServer, UsageError
+from ...errors import UsageError
 from ...models import DAGRun, TaskInstance
 from ...models.assets import AssetEvent
 from ...models.backfills import DAGRunSnapshot, PartitionsCleared
 from ...models.bulk import BulkResult
 from ...pagination import Paginator
-from ...versions import parse_release
 from .. import paths
 from .._base import (
     Segments,
     filter_body,
     filter_query,
     require_given,
-    require_release,
     since,
     split_options,
     unpack_collection,
@@ -43,10 +41,6 @@ from ._bulk import send_bulk
 from .filters import ADDED_ARGUMENTS, CURSOR_SINCE, DAGRunBatchOptions, DAGRunListOptions
 
 __all__ = ["DAGRunResource"]
-
-#: The release that first takes each option of a clear body (``DAGRunClearBody``); the
-#: others (``dry_run``, ``only_failed``) are in every Airflow 3.
-_CLEAR_OPTION_SINCE = {"run_on_latest_version": "3.1.0", "only_new": "3.2.0", "note": "3.3.0"}
 
 
 class DAGRunResource(DAGRunCommon):
@@ -148,8 +142,8 @@ class DAGRunResource(DAGRunCommon):
             body["data_interval_start"] = iso("data_interval start", data_interval[0])
             body["data_interval_end"] = iso("data_interval end", data_interval[1])
         if partition_key is not None:
-            require_release(self, "3.2.0", "dag_runs.trigger(partition_key=...)", "leave partition_key out")
             body["partition_key"] = check_id("partition_key", partition_key)
+        require_given(self, "dag_runs.trigger", body, ADDED_ARGUMENTS["dag_runs.trigger"])
         return await self._one("POST", (*paths.dag(dag_id), "dagRuns"), DAGRun, json=body)
 
     async def update(
@@ -486,14 +480,7 @@ class DAGRunResource(DAGRunCommon):
             body["run_on_latest_version"] = check_bool("run_on_latest_version", run_on_latest_version)
         if note is not None:
             body["note"] = check_text("note", note)
-        have = self._client.server_version
-        for option, release in _CLEAR_OPTION_SINCE.items():
-            if option in body and have is not None and have < parse_release(release):
-                raise NotSupportedByServer(
-                    f"clearing with {option}= needs Airflow {release} or newer; the server runs "
-                    f"{'.'.join(map(str, have))}: leave {option} out",
-                    needs=f"Airflow {release}",
-                )
+        require_given(self, "dag_runs.clear", body, ADDED_ARGUMENTS["dag_runs.clear"])
         return body
 
     async def _would_clear(

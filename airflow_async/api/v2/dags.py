@@ -13,7 +13,7 @@ from ...models import DAG, TaskInstance
 from ...models.dags import DagFileReport
 from ...pagination import Paginator
 from .. import paths
-from .._base import PageOptions, require_given, require_release, since, until
+from .._base import PageOptions, require_given, since, until
 from .._dags import DAGCommon, RelatedTasks, clear_body, dag_key
 from .filters import ADDED_ARGUMENTS
 
@@ -55,7 +55,7 @@ class DAGResource(DAGCommon):
         """
         if is_favorite is not None:
             check_bool("is_favorite", is_favorite)
-            require_release(self, "3.1.0", "dags.list(is_favorite=...)", "leave is_favorite out")
+        require_given(self, "dags.list", {"is_favorite": is_favorite}, ADDED_ARGUMENTS["dags.list"])
         return self._paginate(
             ("dags",),
             "dags",
@@ -282,16 +282,15 @@ class DAGResource(DAGCommon):
             body["task_ids"] = _task_ids(task_ids)
         if reset_dag_runs is not None:
             body["reset_dag_runs"] = check_bool("reset_dag_runs", reset_dag_runs)
-        for name, value, release in (
-            ("run_on_latest_version", run_on_latest_version, "3.1.0"),
-            ("prevent_running_task", prevent_running_task, "3.2.0"),
+        for name, value in (
+            ("run_on_latest_version", run_on_latest_version),
+            ("prevent_running_task", prevent_running_task),
         ):
             if value is not None:
-                require_release(self, release, f"dags.clear_task_instances({name}=...)", f"leave {name} out")
                 body[name] = check_bool(name, value)
         if note is not None:
-            require_release(self, "3.3.0", "dags.clear_task_instances(note=...)", "leave note out")
             body["note"] = check_text("note", note)
+        require_given(self, "dags.clear_task_instances", body, ADDED_ARGUMENTS["dags.clear_task_instances"])
         return await self._clear(dag_id, body, TaskInstance)
 
 

@@ -73,6 +73,14 @@ ADDED_ARGUMENTS: dict[str, dict[str, str]] = {
     "jobs.list": {f"{name}_{op}": "3.1.0" for name in ("start_date", "end_date") for op in ("gt", "lt")},
     "hitl.list": {"dag_id_prefix_pattern": "3.2.0", "task_id_prefix_pattern": "3.2.0"},
     "task_instances.links": {"try_number": "3.2.0"},
+    "dags.list": {"is_favorite": "3.1.0"},
+    "dags.clear_task_instances": {
+        "run_on_latest_version": "3.1.0",
+        "prevent_running_task": "3.2.0",
+        "note": "3.3.0",
+    },
+    "dag_runs.trigger": {"partition_key": "3.2.0"},
+    "dag_runs.clear": {"run_on_latest_version": "3.1.0", "only_new": "3.2.0", "note": "3.3.0"},
 }
 
 
