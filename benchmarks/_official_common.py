@@ -1,9 +1,11 @@
-"""What the two official-client workers share (standard library only: they run in the official
-clients' own virtualenvs, which import it from beside them, not through this project).
+"""What the workers that run in their own virtualenvs share: the two official-client workers and
+the httpx worker (standard library only; they import it from beside them, not through this
+project). ``measure`` times one harvest for the result line.
 
-``Count`` counts requests, values and errors from several threads; ``run(harvest, ...)``
-parses the common arguments, times one harvest and prints the one JSON line every worker
-prints (see ``benchmarks/_worker.py``).
+``Count`` counts requests, values and errors from several threads; ``walk`` pages a listing
+as the clients' docs show; ``fetch_all`` fetches every value, sequentially or from a thread
+pool; ``run(harvest, ...)`` parses the common arguments, times one harvest and prints the one
+JSON line every worker prints (see ``benchmarks/_worker.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import json
 import resource
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 
@@ -38,6 +41,60 @@ class Count:
                 self.errors += 1
                 self.error_sample = self.error_sample or (error or "")[:200]
 
+    def result(self, *, listed: int, runs: int) -> dict[str, Any]:
+        """The counts a worker reports (``run`` adds the timings)."""
+        return {
+            "listed": listed,
+            "values": self.values,
+            "errors": self.errors,
+            "requests": self.requests,
+            "runs": runs,
+            "error_sample": self.error_sample,
+        }
+
+
+def walk(get_page: Callable[..., Any], items: str, count: Count, page_size: int) -> list[Any]:
+    """Every item of an offset-paged listing: ``get_page(limit=, offset=)`` until the total."""
+    found: list[Any] = []
+    offset = 0
+    while True:
+        page = get_page(limit=page_size, offset=offset)
+        count.requests += 1
+        rows = getattr(page, items)
+        found.extend(rows)
+        offset += len(rows)
+        if not rows or offset >= page.total_entries:
+            return found
+
+
+def fetch_all(fetch: Callable[[Any], None], entries: Iterable[Any], *, mode: str, concurrency: int) -> None:
+    """Call ``fetch`` on every entry: one after the other, or from ``concurrency`` threads."""
+    if mode == "sequential":
+        for entry in entries:
+            fetch(entry)
+        return
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(fetch, entries))
+
+
+def measure(harvest: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run ``harvest`` once; its counts with the wall time, the CPU it took and the peak RSS."""
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    counts = harvest()
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    user, sys_ = r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime
+    return {
+        **counts,
+        "wall_s": round(wall, 4),
+        "cpu_s": round(user + sys_, 4),
+        "cpu_user_s": round(user, 4),
+        "cpu_sys_s": round(sys_, 4),
+        "cpu_process_s": round(r1.ru_utime + r1.ru_stime, 4),
+        "maxrss_kb": int(r1.ru_maxrss),
+    }
+
 
 def run(harvest: Callable[..., dict[str, Any]], *, prog: str, auths: Sequence[str], client: str) -> None:
     """Parse the worker arguments, run ``harvest`` once, print the JSON result line.
@@ -52,30 +109,21 @@ def run(harvest: Callable[..., dict[str, Any]], *, prog: str, auths: Sequence[st
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--page-size", type=int, default=100)
     args = parser.parse_args()
-    r0 = resource.getrusage(resource.RUSAGE_SELF)
-    t0 = time.perf_counter()
-    counts = harvest(
-        args.url,
-        auth=args.auth,
-        user=args.user,
-        mode=args.mode,
-        concurrency=args.concurrency,
-        page_size=args.page_size,
+    measured = measure(
+        lambda: harvest(
+            args.url,
+            auth=args.auth,
+            user=args.user,
+            mode=args.mode,
+            concurrency=args.concurrency,
+            page_size=args.page_size,
+        )
     )
-    wall = time.perf_counter() - t0
-    r1 = resource.getrusage(resource.RUSAGE_SELF)
-    user, sys_ = r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime
     result = {
         "client": client if args.mode == "sequential" else f"{client}-threads",
         "auth": args.auth,
         "concurrency": 1 if args.mode == "sequential" else args.concurrency,
-        **counts,
-        "wall_s": round(wall, 4),
-        "cpu_s": round(user + sys_, 4),
-        "cpu_user_s": round(user, 4),
-        "cpu_sys_s": round(sys_, 4),
-        "cpu_process_s": round(r1.ru_utime + r1.ru_stime, 4),
-        "maxrss_kb": int(r1.ru_maxrss),
+        **measured,
         "extra": {"client_version": importlib.metadata.version("apache-airflow-client")},
     }
     print(json.dumps(result), flush=True)

@@ -17,12 +17,11 @@ import asyncio
 import importlib.metadata
 import json
 import os
-import resource
-import time
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+from _official_common import measure  # beside this file (it runs as a script)
 
 
 def _q(segment: str) -> str:
@@ -109,27 +108,22 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--page-size", type=int, default=100)
     args = parser.parse_args()
-    r0 = resource.getrusage(resource.RUSAGE_SELF)
-    t0 = time.perf_counter()
-    counts = asyncio.run(
-        harvest(
-            args.url, auth=args.auth, user=args.user, concurrency=args.concurrency, page_size=args.page_size
+    measured = measure(
+        lambda: asyncio.run(
+            harvest(
+                args.url,
+                auth=args.auth,
+                user=args.user,
+                concurrency=args.concurrency,
+                page_size=args.page_size,
+            )
         )
     )
-    wall = time.perf_counter() - t0
-    r1 = resource.getrusage(resource.RUSAGE_SELF)
-    user, sys_ = r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime
     result = {
         "client": "httpx",
         "auth": args.auth,
         "concurrency": args.concurrency,
-        **counts,
-        "wall_s": round(wall, 4),
-        "cpu_s": round(user + sys_, 4),
-        "cpu_user_s": round(user, 4),
-        "cpu_sys_s": round(sys_, 4),
-        "cpu_process_s": round(r1.ru_utime + r1.ru_stime, 4),
-        "maxrss_kb": int(r1.ru_maxrss),
+        **measured,
         "extra": {"httpx_version": importlib.metadata.version("httpx")},
     }
     print(json.dumps(result), flush=True)

@@ -20,13 +20,13 @@ the other workers (see ``benchmarks/_worker.py``). The password comes from ``BEN
 
 from __future__ import annotations
 
+import functools
 import os
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
 import airflow_client.client
-from _official_common import Count, run  # beside this file (it runs as a script)
+from _official_common import Count, fetch_all, run, walk  # beside this file (it runs as a script)
 from airflow_client.client.api import dag_run_api, x_com_api
 
 
@@ -47,26 +47,11 @@ def harvest(url: str, *, auth: str, user: str, mode: str, concurrency: int, page
         runs_api = dag_run_api.DAGRunApi(api_client)
         xcom_api = x_com_api.XComApi(api_client)
 
-        run_ids: dict[tuple[str, datetime], str] = {}
-        offset = 0
-        while True:
-            page = runs_api.get_dag_runs("~", limit=page_size, offset=offset)
-            count.requests += 1
-            for run in page.dag_runs:
-                run_ids[(run.dag_id, run.execution_date)] = run.dag_run_id
-            offset += len(page.dag_runs)
-            if not page.dag_runs or offset >= page.total_entries:
-                break
-
-        entries = []
-        offset = 0
-        while True:
-            page = xcom_api.get_xcom_entries("~", "~", "~", limit=page_size, offset=offset)
-            count.requests += 1
-            entries.extend(page.xcom_entries)
-            offset += len(page.xcom_entries)
-            if not page.xcom_entries or offset >= page.total_entries:
-                break
+        runs = walk(functools.partial(runs_api.get_dag_runs, "~"), "dag_runs", count, page_size)
+        run_ids = {(run.dag_id, run.execution_date): run.dag_run_id for run in runs}
+        entries = walk(
+            functools.partial(xcom_api.get_xcom_entries, "~", "~", "~"), "xcom_entries", count, page_size
+        )
 
         def fetch(entry: Any) -> None:
             run_id = run_ids.get((entry.dag_id, datetime.fromisoformat(entry.execution_date)))
@@ -82,20 +67,8 @@ def harvest(url: str, *, auth: str, user: str, mode: str, concurrency: int, page
                 return
             count.add(True)
 
-        if mode == "sequential":
-            for entry in entries:
-                fetch(entry)
-        else:
-            with ThreadPoolExecutor(max_workers=concurrency) as pool:
-                list(pool.map(fetch, entries))
-    return {
-        "listed": len(entries),
-        "values": count.values,
-        "errors": count.errors,
-        "requests": count.requests,
-        "runs": len(run_ids),
-        "error_sample": count.error_sample,
-    }
+        fetch_all(fetch, entries, mode=mode, concurrency=concurrency)
+    return count.result(listed=len(entries), runs=len(run_ids))
 
 
 def main() -> None:

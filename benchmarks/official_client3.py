@@ -19,14 +19,14 @@ Standard library plus ``airflow_client`` only; prints one JSON line like the oth
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import airflow_client.client
-from _official_common import Count, run  # beside this file (it runs as a script)
+from _official_common import Count, fetch_all, run, walk  # beside this file (it runs as a script)
 from airflow_client.client.api import x_com_api
 
 
@@ -55,15 +55,9 @@ def harvest(url: str, *, auth: str, user: str, mode: str, concurrency: int, page
     with airflow_client.client.ApiClient(configuration) as api_client:
         xcom_api = x_com_api.XComApi(api_client)
 
-        entries = []
-        offset = 0
-        while True:
-            page = xcom_api.get_xcom_entries("~", "~", "~", limit=page_size, offset=offset)
-            count.requests += 1
-            entries.extend(page.xcom_entries)
-            offset += len(page.xcom_entries)
-            if not page.xcom_entries or offset >= page.total_entries:
-                break
+        entries = walk(
+            functools.partial(xcom_api.get_xcom_entries, "~", "~", "~"), "xcom_entries", count, page_size
+        )
 
         def fetch(entry: Any) -> None:
             try:
@@ -75,20 +69,8 @@ def harvest(url: str, *, auth: str, user: str, mode: str, concurrency: int, page
                 return
             count.add(True)
 
-        if mode == "sequential":
-            for entry in entries:
-                fetch(entry)
-        else:
-            with ThreadPoolExecutor(max_workers=concurrency) as pool:
-                list(pool.map(fetch, entries))
-    return {
-        "listed": len(entries),
-        "values": count.values,
-        "errors": count.errors,
-        "requests": count.requests,
-        "runs": len({(e.dag_id, e.run_id) for e in entries}),
-        "error_sample": count.error_sample,
-    }
+        fetch_all(fetch, entries, mode=mode, concurrency=concurrency)
+    return count.result(listed=len(entries), runs=len({(e.dag_id, e.run_id) for e in entries}))
 
 
 def main() -> None:

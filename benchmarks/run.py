@@ -583,29 +583,27 @@ def comparison_table(rows: dict[str, Row]) -> str:
     return "\n".join(out)
 
 
+def _sample_median(row: Row | None, num: str, den: str, scale: float = 1.0) -> float | None:
+    """Median over the row's good samples of ``num / den * scale`` (samples lacking either left out)."""
+    if row is None:
+        return None
+    values = [s[num] / s[den] * scale for s in row.ok if s.get(num) is not None and s.get(den)]
+    return statistics.median(values) if values else None
+
+
 def _server_share(row: Row) -> float | None:
     """Median over samples of the server's CPU seconds per wall second of the client's run."""
-    values = [
-        s["server_cpu_s"] / s["wall_s"] for s in row.ok if s.get("server_cpu_s") is not None and s["wall_s"]
-    ]
-    return statistics.median(values) if values else None
+    return _sample_median(row, "server_cpu_s", "wall_s")
 
 
 def _server_ms_per_request(row: Row) -> float | None:
-    values = [
-        s["server_cpu_s"] / s["requests"] * 1e3
-        for s in row.ok
-        if s.get("server_cpu_s") is not None and s.get("requests")
-    ]
-    return statistics.median(values) if values else None
+    """Median over samples of the server's CPU milliseconds per request."""
+    return _sample_median(row, "server_cpu_s", "requests", 1e3)
 
 
 def _per_value(row: Row | None) -> float | None:
     """Median wall seconds per value fetched."""
-    if row is None:
-        return None
-    values = [s["wall_s"] / s["values"] for s in row.ok if s.get("values")]
-    return statistics.median(values) if values else None
+    return _sample_median(row, "wall_s", "values")
 
 
 def comparison3_table(rows: dict[str, Row]) -> str:

@@ -48,6 +48,7 @@ import os
 import secrets
 import signal
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Final
@@ -108,6 +109,18 @@ HOST: Final = "127.0.0.1"
 def _z(stamp: object) -> str | None:
     """An Airflow 2 ``+00:00`` datetime string as 3.3.2 renders it (``...Z``)."""
     return None if stamp is None else str(stamp).replace("+00:00", "Z")
+
+
+def _xcom_filter(d: int, r: int, task_id: str, q: Mapping[str, str]) -> XComFilter:
+    """The XCom listing filter of one request (both API versions read the same query)."""
+    raw_map = q.get("map_index")
+    return XComFilter(
+        d=d,
+        r=r,
+        task_id=None if task_id == "~" else task_id,
+        map_index=None if raw_map is None else parse_int(raw_map, "map_index", -1),
+        key=q.get("xcom_key"),
+    )
 
 
 @dataclass
@@ -727,14 +740,7 @@ class FaultServer:
             known = False
         if not known:
             return json_response({"xcom_entries": [], "total_entries": 0})
-        raw_map = q.get("map_index")
-        f = XComFilter(
-            d=d,
-            r=r,
-            task_id=None if task_id == "~" else task_id,
-            map_index=None if raw_map is None else parse_int(raw_map, "map_index", -1),
-            key=q.get("xcom_key"),
-        )
+        f = _xcom_filter(d, r, task_id, q)
         total, refs = self.data.xcom_page(f, offset, limit)
         body = dumps(
             {"xcom_entries": [self.data.xcom_item(ref) for ref in refs], "total_entries": total},
@@ -862,15 +868,7 @@ class FaultServer:
         d, r, known = self._run_pos(dag_id, run_id)
         if not known or (task_id != "~" and task_id not in self.data.task_slots):
             return json_response({"xcom_entries": [], "total_entries": 0})
-        raw_map = q.get("map_index")
-        f = XComFilter(
-            d=d,
-            r=r,
-            task_id=None if task_id == "~" else task_id,
-            map_index=None if raw_map is None else parse_int(raw_map, "map_index", -1),
-            key=q.get("xcom_key"),
-        )
-        total, refs = self.data.xcom_page(f, offset, limit)
+        total, refs = self.data.xcom_page(_xcom_filter(d, r, task_id, q), offset, limit)
         entries = [self._xcom_item_v2(ref) for ref in refs]
         return json_response({"xcom_entries": entries, "total_entries": total})
 
